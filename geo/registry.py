@@ -35,6 +35,8 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import yaml
 
+from geo.paths import REGISTRY_DIR
+
 __all__ = [
     "DEFAULT_ROOT",
     "ERROR",
@@ -75,7 +77,7 @@ __all__ = [
     "normalize_text",
 ]
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "registry"
+DEFAULT_ROOT = REGISTRY_DIR  # <repo>/data/registry
 
 ERROR = "erreur"
 WARNING = "avertissement"
