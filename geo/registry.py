@@ -832,11 +832,11 @@ _CONTEXT_FILE = _Obj(lambda **kw: kw, {
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+def _construct_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False):
     loader.flatten_mapping(node)
     seen: set[Any] = set()
     for key_node, _ in node.value:
