@@ -1,0 +1,370 @@
+"""Playwright (sync API) harness for end-to-end tests of the Streamlit app.
+
+Fixtures (see the report in static/vendor/README.md, "Tests"):
+
+* ``app_url`` (session) -- starts ``streamlit run app.py`` on a free port of
+  127.0.0.1 from the repo root, waits for ``/_stcore/health``, yields the base
+  URL (``"http://127.0.0.1:PORT"``, no trailing slash), kills it at the end.
+* ``browser`` (session) -- headless Debian Chromium (``/usr/bin/chromium``).
+* ``network_log`` (function) -- a :class:`NetworkLog` filled by ``page``.
+* ``page`` (function) -- a fresh context/page whose every request (all frames,
+  iframes included) and websocket is recorded in ``network_log``; requests to
+  anything but localhost are ABORTED (so nothing leaves the machine) and
+  still recorded, so the test can fail on them.
+* ``open_map`` (function) -- ``open_map(path="/") -> MapHandle``: navigates,
+  waits until the Leaflet map in the streamlit-folium iframe is interactive,
+  and returns the iframe ``Frame`` plus timings.
+
+* ``http_get`` -- ``http_get(url) -> (status, headers, body)`` without proxies.
+
+Helper: ``network_log.assert_only_local()`` (or the module function
+``assert_only_local_requests(network_log)``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--no-proxy-server",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
+    "--metrics-recording-only",
+]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOCAL_SCHEMES = frozenset({"data", "blob", "about", "chrome-error"})
+SERVER_START_TIMEOUT = float(os.environ.get("E2E_SERVER_TIMEOUT", "90"))
+MAP_TIMEOUT_MS = int(float(os.environ.get("E2E_MAP_TIMEOUT", "120")) * 1000)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# iframe of the streamlit-folium component (Streamlit sets title=<component name>)
+FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+_TIMINGS_KEY = pytest.StashKey[list]()
+
+
+# --------------------------------------------------------------------------
+# network recording
+# --------------------------------------------------------------------------
+
+
+def is_local_url(url: str) -> bool:
+    """True for localhost/127.0.0.1/[::1] http(s)/ws(s) URLs and data:/blob:."""
+    parts = urlsplit(url)
+    if parts.scheme in LOCAL_SCHEMES:
+        return True
+    host = (parts.hostname or "").lower()
+    return parts.scheme in {"http", "https", "ws", "wss"} and (
+        host in LOCAL_HOSTS or host.startswith("127.")
+    )
+
+
+@dataclass
+class NetworkLog:
+    """Everything the page asked for (all frames), in order."""
+
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # (method, resource_type, url)
+    websockets: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, error text)
+    responses: dict[str, tuple[int, str]] = field(default_factory=dict)  # url -> (status, content-type)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    @property
+    def urls(self) -> list[str]:
+        return [u for _, _, u in self.requests] + list(self.websockets)
+
+    def external(self) -> list[str]:
+        return [u for u in self.urls if not is_local_url(u)]
+
+    def assert_only_local(self) -> None:
+        ext = self.external()
+        assert not ext, (
+            f"{len(ext)} request(s) left localhost (they were blocked by the test):\n  "
+            + "\n  ".join(dict.fromkeys(ext))
+        )
+
+
+def assert_only_local_requests(log: NetworkLog) -> None:
+    log.assert_only_local()
+
+
+# --------------------------------------------------------------------------
+# server
+# --------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
+    """GET without any proxy (env proxies must never see localhost traffic)."""
+    try:
+        with _NO_PROXY_OPENER.open(url, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # the group we created (start_new_session)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _tail(path: Path, n: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory):
+    """Start the app (streamlit run app.py) and yield its base URL."""
+    logdir = tmp_path_factory.mktemp("streamlit")
+    env = os.environ.copy()
+    env.update(
+        PYTHONUNBUFFERED="1",
+        STREAMLIT_SERVER_HEADLESS="true",
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
+        STREAMLIT_SERVER_RUN_ON_SAVE="false",
+        STREAMLIT_SERVER_ENABLE_STATIC_SERVING="true",
+        STREAMLIT_GLOBAL_DEVELOPMENT_MODE="false",
+        STREAMLIT_CLIENT_SHOW_ERROR_DETAILS="full",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    last_error = ""
+    for attempt in range(3):  # a freshly probed port can be taken in between
+        port = _free_port()
+        log_path = logdir / f"streamlit-{port}.log"
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        healthy = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                status, _, body = http_get(base + "/_stcore/health", timeout=2)
+                if status == 200 and body.strip() == b"ok":
+                    healthy = True
+                    break
+            except OSError:
+                pass
+            time.sleep(0.25)
+        if healthy:
+            try:
+                yield base
+            finally:
+                _stop(proc)
+                log.close()
+            return
+        _stop(proc)
+        log.close()
+        last_error = f"streamlit (port {port}, exit={proc.returncode}) not healthy:\n{_tail(log_path)}"
+        if proc.returncode is None:  # timed out: retrying would not help
+            break
+    pytest.fail(last_error, pytrace=False)
+
+
+# --------------------------------------------------------------------------
+# browser
+# --------------------------------------------------------------------------
+
+
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the e2e tests must run; see scripts/test.sh)", pytrace=False)
+    pytest.skip(f"{reason}; install it with `bash scripts/test.sh` (or apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never Playwright's own build)."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+        _unavailable(f"{CHROMIUM} not found")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(name="http_get")
+def http_get_fixture():
+    """``http_get(url, timeout=5) -> (status, headers (lower-case keys), body)``, no proxy."""
+    return http_get
+
+
+@pytest.fixture
+def network_log() -> NetworkLog:
+    return NetworkLog()
+
+
+@pytest.fixture
+def page(browser, network_log: NetworkLog):
+    """A fresh page; records every request and blocks non-local ones."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000},
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        service_workers="block",
+    )
+    context.set_default_timeout(MAP_TIMEOUT_MS)
+
+    def on_request(req):
+        network_log.requests.append((req.method, req.resource_type, req.url))
+
+    def on_response(resp):
+        network_log.responses[resp.url] = (resp.status, resp.headers.get("content-type", ""))
+
+    def on_failed(req):
+        network_log.failed.append((req.url, req.failure or ""))
+
+    def guard(route):
+        if is_local_url(route.request.url):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    context.on("request", on_request)
+    context.on("response", on_response)
+    context.on("requestfailed", on_failed)
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.on("websocket", lambda ws: network_log.websockets.append(ws.url))
+    pg.on("console", lambda msg: msg.type == "error" and network_log.console_errors.append(msg.text))
+    pg.on("pageerror", lambda exc: network_log.page_errors.append(str(exc)))
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------
+# map helper
+# --------------------------------------------------------------------------
+
+
+_FIND_SHAPE_JS = """() => {
+    const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+    // scan rows from the middle outwards, left to right
+    const rows = [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75];
+    for (const fy of rows)
+      for (let fx = 0.05; fx < 0.96; fx += 0.01) {
+        const x = box.left + fx * box.width, y = box.top + fy * box.height;
+        const el = document.elementFromPoint(x, y);
+        if (el && el.classList.contains('leaflet-interactive')) return [x, y];
+      }
+    return null;
+}"""
+
+
+@dataclass
+class MapHandle:
+    """What ``open_map`` / ``wait_for_folium_map`` return."""
+
+    page: object  # playwright.sync_api.Page
+    frame: object  # playwright.sync_api.Frame of the streamlit-folium iframe
+    seconds_to_iframe: float
+    seconds_to_interactive: float  # navigation start -> first visible leaflet path
+    paths: int  # number of path.leaflet-interactive drawn
+
+    def point_on_shape(self) -> tuple[float, float]:
+        """Page coordinates (for page.mouse) of a point over a drawn shape."""
+        xy = self.frame.evaluate(_FIND_SHAPE_JS)
+        assert xy is not None, "no interactive Leaflet shape under the map"
+        box = self.page.locator(FOLIUM_IFRAME).bounding_box()
+        return box["x"] + xy[0], box["y"] + xy[1]
+
+
+def wait_for_folium_map(page, started: float | None = None, timeout_ms: int = MAP_TIMEOUT_MS) -> MapHandle:
+    """Wait until the st_folium iframe holds an interactive Leaflet map."""
+    t0 = time.monotonic() if started is None else started
+    handle = page.wait_for_selector(FOLIUM_IFRAME, state="attached", timeout=timeout_ms)
+    frame = handle.content_frame()
+    assert frame is not None, "streamlit-folium iframe has no frame"
+    t_iframe = time.monotonic() - t0
+    frame.wait_for_selector(".leaflet-container", state="attached", timeout=timeout_ms)
+    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=timeout_ms)
+    t_map = time.monotonic() - t0
+    n = frame.locator("path.leaflet-interactive").count()
+    return MapHandle(page=page, frame=frame, seconds_to_iframe=t_iframe, seconds_to_interactive=t_map, paths=n)
+
+
+@pytest.fixture
+def open_map(page, app_url: str, request: pytest.FixtureRequest):
+    """``open_map(path="/") -> MapHandle``: navigate and wait for the map."""
+
+    def _open(path: str = "/") -> MapHandle:
+        t0 = time.monotonic()
+        page.goto(app_url + path, wait_until="commit")
+        m = wait_for_folium_map(page, started=t0)
+        request.config.stash.setdefault(_TIMINGS_KEY, []).append(
+            (request.node.nodeid, path, m.seconds_to_iframe, m.seconds_to_interactive, m.paths)
+        )
+        return m
+
+    return _open
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    timings = config.stash.get(_TIMINGS_KEY, [])
+    if timings:
+        terminalreporter.write_sep("-", "e2e: navigation -> interactive Leaflet map")
+        for nodeid, path, t_iframe, t_map, n in timings:
+            terminalreporter.write_line(
+                f"{t_map:6.2f} s (iframe at {t_iframe:.2f} s, {n} paths)  {path}  {nodeid}"
+            )
