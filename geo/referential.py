@@ -110,6 +110,9 @@ def parse_cog(communes: list[dict], epci: list[dict], departements: list[dict], 
         dups = df.loc[df["code"].duplicated(), "code"].tolist()
         raise ReferentialError(f"Codes INSEE en double dans le COG : {dups[:10]}")
     df["population"] = df["population"].astype("Int64")
+    # Explicit dtypes: the written file must not depend on pandas' inference (None vs NaN in text columns).
+    text = ["code", "nom", "departement", "departement_nom", "region", "region_nom", "epci_siren", "epci_nom"]
+    df[text] = df[text].astype(pd.StringDtype(na_value=float("nan")))
     return CogTables(communes=df, deleguees=pd.DataFrame(deleguees, columns=["code", "nom", "type", "chef_lieu"]))
 
 
@@ -208,13 +211,35 @@ def build_referential(cog: CogTables, geoms: SourceGeometries, departements: set
     return gdf[COLUMNS]
 
 
+EPSG4326_PROJJSON = Path(__file__).with_name("epsg4326.projjson")
+
+
 def write_parquet(gdf: gpd.GeoDataFrame, path: Path = COMMUNES_PARQUET) -> None:
-    """Write atomically: a reader never sees a half-written file."""
+    """Write GeoParquet atomically (a reader never sees a half-written file) and reproducibly.
+
+    pyproj's PROJJSON for EPSG:4326 depends on process state (``datum`` vs ``datum_ensemble``), so
+    the CRS written in the GeoParquet metadata is the fixed document in ``geo/epsg4326.projjson``."""
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _geopandas_to_arrow
+
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        raise ReferentialError("le référentiel doit être en EPSG:4326")
+    table = _geopandas_to_arrow(gdf, index=False, schema_version="1.0.0", write_covering_bbox=False)
+    meta = dict(table.schema.metadata)
+    geo = json.loads(meta[b"geo"])
+    geo["columns"][geo["primary_column"]]["crs"] = json.loads(EPSG4326_PROJJSON.read_text(encoding="utf-8"))
+    meta[b"geo"] = json.dumps(geo, ensure_ascii=False).encode("utf-8")
+    # The geometry field's own geoarrow metadata would embed pyproj's unstable CRS again: drop it
+    # (the GeoParquet "geo" metadata above is what readers use).
+    schema = table.schema
+    i = schema.get_field_index(geo["primary_column"])
+    schema = schema.set(i, schema.field(i).remove_metadata()).with_metadata(meta)
+    table = table.cast(schema)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
     os.close(fd)
     try:
-        gdf.to_parquet(tmp, index=False, compression="zstd", schema_version="1.0.0", write_covering_bbox=False)
+        pq.write_table(table, tmp, compression="zstd")
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
