@@ -1,0 +1,90 @@
+"""Everything the app and the CLI need, loaded once: referential, registry, territories, locator.
+
+``Atlas.load()`` reads the committed files; it is the one object the Streamlit app caches
+(st.cache_resource) and the CLI builds per process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from .lookup import CommuneLocator
+from .matching import Matcher
+from .paths import COMMUNES_PARQUET, REGISTRY_DIR
+from .referential import load_communes
+from .registry import Registry, load_registry
+from .territories import Territory, build_territories, cpts_by_commune
+
+
+@dataclass
+class Atlas:
+    communes: gpd.GeoDataFrame
+    registry: Registry
+    matcher: Matcher
+    territories: list[Territory]
+    locator: CommuneLocator
+
+    @classmethod
+    def load(cls, communes_path: Path = COMMUNES_PARQUET, registry_root: Path = REGISTRY_DIR) -> "Atlas":
+        communes = load_communes(communes_path)
+        registry = load_registry(registry_root)
+        matcher = Matcher(communes)
+        territories = build_territories(registry, communes, matcher)
+        return cls(communes, registry, matcher, territories, CommuneLocator(communes))
+
+    def __post_init__(self):
+        self._by_commune = cpts_by_commune(self.territories)
+        self._by_id = {t.id: t for t in self.territories}
+        self._row_of = {c: i for i, c in enumerate(self.communes["code"])}
+
+    def territory(self, cpts_id: str) -> Territory | None:
+        return self._by_id.get(cpts_id)
+
+    def territories_of(self, code: str) -> list[Territory]:
+        return self._by_commune.get(code, [])
+
+    def commune(self, code: str):
+        """The referential row (a pandas Series) of an INSEE code, or None."""
+        i = self._row_of.get(code)
+        return None if i is None else self.communes.iloc[i]
+
+    def commune_dict(self, code: str) -> dict | None:
+        r = self.commune(code)
+        if r is None:
+            return None
+        return {
+            "code": r["code"], "nom": r["nom"], "departement": r["departement"], "departement_nom": r["departement_nom"],
+            "region": r["region"], "epci_siren": _none(r["epci_siren"]), "epci_nom": _none(r["epci_nom"]),
+            "population": None if _none(r["population"]) is None else int(r["population"]),
+            "population_millesime": int(r["population_millesime"]), "codes_postaux": list(r["codes_postaux"]),
+        }
+
+    def lookup_many(self, lats, lons) -> list[dict]:
+        rows = self.locator.locate_many(lats, lons)
+        codes = self.communes["code"].to_numpy()
+        out = []
+        for i in rows:
+            if i < 0:
+                out.append({"commune": None, "cpts": []})
+                continue
+            code = codes[i]
+            out.append({"commune": self.commune_dict(code), "cpts": [_cpts_brief(t) for t in self.territories_of(code)]})
+        return out
+
+    def lookup(self, lat: float, lon: float) -> dict:
+        return self.lookup_many([lat], [lon])[0]
+
+
+def _none(v):
+    try:
+        import pandas as pd
+        return None if pd.isna(v) else v
+    except (TypeError, ValueError):
+        return v
+
+
+def _cpts_brief(t: Territory) -> dict:
+    return {"id": t.id, "nom": t.nom, "nom_connu": t.cpts.nom_connu, "statut": t.cpts.statut.etape,
+            "approximatif": t.approximatif}
