@@ -52,6 +52,9 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
     "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
     "--metrics-recording-only",
+    # belt and braces: even a request that escaped interception could not
+    # resolve a public host name (no DNS query leaves the machine)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about", "chrome-error"})

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import folium
 import folium.plugins
@@ -206,6 +207,8 @@ def test_map_is_interactive_with_no_external_request(open_map, page, network_log
         status, ctype = network_log.responses.get(url, (None, ""))
         assert status in (200, 304), (url, status)
     assert not network_log.page_errors, network_log.page_errors
+    assert not network_log.console_errors, network_log.console_errors
+    assert not network_log.failed, network_log.failed
     network_log.assert_only_local()
 
 
@@ -219,4 +222,20 @@ def test_click_on_commune_reruns_app_offline(open_map, page, network_log):
     # same iframe, still drawn: the rerun did not remount the component
     assert m.frame.locator("path.leaflet-interactive").count() == m.paths
     assert not network_log.page_errors, network_log.page_errors
+    assert not network_log.console_errors, network_log.console_errors
+    assert not network_log.failed, network_log.failed
     network_log.assert_only_local()
+
+
+@pytest.mark.e2e
+def test_online_basemap_only_when_requested(open_map, page, network_log):
+    """Nothing external until the user switches the basemap on; then only the
+    tile servers are asked (and the test harness blocks them anyway)."""
+    open_map("/")
+    network_log.assert_only_local()
+
+    page.get_by_text("Afficher un fond de carte en ligne").click()
+    tiles = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("img.leaflet-tile")
+    tiles.first.wait_for(state="attached", timeout=60_000)
+    hosts = {urlsplit(u).hostname for u in network_log.external()}
+    assert hosts == {"data.geopf.fr"}, hosts  # Plan IGN v2 is the basemap shown first
