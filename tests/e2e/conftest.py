@@ -1,6 +1,6 @@
 """Playwright (sync API) harness for end-to-end tests of the Streamlit app.
 
-Fixtures (see the report in static/vendor/README.md, "Tests"):
+Fixtures (for more e2e tests: put them in tests/e2e/ and mark them ``e2e``):
 
 * ``app_url`` (session) -- starts ``streamlit run app.py`` on a free port of
   127.0.0.1 from the repo root, waits for ``/_stcore/health``, yields the base
@@ -13,12 +13,17 @@ Fixtures (see the report in static/vendor/README.md, "Tests"):
   still recorded, so the test can fail on them.
 * ``open_map`` (function) -- ``open_map(path="/") -> MapHandle``: navigates,
   waits until the Leaflet map in the streamlit-folium iframe is interactive,
-  and returns the iframe ``Frame`` plus timings.
-
+  and returns a ``MapHandle`` (``.frame`` = the iframe's Playwright Frame,
+  ``.paths``, ``.seconds_to_interactive``, ``.point_on_shape()`` -> page x, y
+  over a drawn shape, for ``page.mouse.move/click``).  Timings are printed at
+  the end of the run.
 * ``http_get`` -- ``http_get(url) -> (status, headers, body)`` without proxies.
 
-Helper: ``network_log.assert_only_local()`` (or the module function
-``assert_only_local_requests(network_log)``).
+Helpers: ``network_log.assert_only_local()`` (also ``.external()``,
+``.requests``, ``.responses``, ``.console_errors``, ``.page_errors``,
+``.failed``); ``wait_for_folium_map(page)`` after a navigation/rerun you
+trigger yourself.  Env knobs: CHROMIUM_PATH, E2E_SERVER_TIMEOUT (s, 90),
+E2E_MAP_TIMEOUT (s, 120), E2E_SCREENSHOT (path of the main test's screenshot).
 """
 
 from __future__ import annotations
