@@ -1,117 +1,160 @@
-"""Carte des CPTS -- temporary home page (to be replaced by the real map).
+"""Carte des CPTS — home page: the map of Brittany's CPTS, click a commune to read its CPTS.
 
-Shows the commune outlines of Brittany from ``data/communes.parquet`` on a
-folium map that loads only local assets (see ``geo/offline.py``).
+Thin page: data and GeoJSON come cached from ui.data (geo/ does the work); the folium map is
+rebuilt identically on each rerun and the selection is drawn with feature_group_to_add.
 """
-
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.offline import add_online_basemaps, make_offline, new_map
+from geo.formatting import fr_int
+from geo.search import CommuneSearch
+from ui.cards import commune_panel, cpts_card, no_cpts_notice
+from ui.data import get_atlas, get_map_data
+from ui.map import build_base_map, selection_group
+from ui.text import md
 
-ROOT = Path(__file__).resolve().parent
-COMMUNES = ROOT / "data" / "communes.parquet"
-PROPERTIES = ["code", "nom", "departement", "population"]
-ALIASES = {"code": "Code INSEE", "nom": "Commune", "departement": "Département", "population": "Population"}
-REGION_BRETAGNE = "53"
-# Brittany (4 departments), used when the data is missing.
-BRETAGNE_BOUNDS = [[47.27, -5.15], [48.90, -1.00]]
+st.set_page_config(layout="wide", page_title="Carte des CPTS — Bretagne", page_icon="🗺️")
 
-st.set_page_config(layout="wide", page_title="Carte des CPTS", page_icon="🗺️")
-
-
-@st.cache_data(show_spinner="Préparation des contours des communes…")
-def communes_geojson(path: str, mtime: float) -> tuple[str, list[list[float]]]:
-    """(GeoJSON text, [[south, west], [north, east]]) of the simplified
-    outlines of Brittany's communes; *mtime* only keys the cache."""
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-
-    gdf = gpd.read_parquet(path)
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
-    if "region" in gdf.columns and (gdf["region"] == REGION_BRETAGNE).any():
-        gdf = gdf[gdf["region"] == REGION_BRETAGNE]  # the file also holds neighbours
-    geoms = gdf.geometry
-    if hasattr(geoms, "simplify_coverage"):  # keeps shared borders shared
-        geoms = geoms.simplify_coverage(tolerance=0.002)
-    else:
-        geoms = geoms.simplify(0.002, preserve_topology=True)
-    # 4 decimals (~10 m) is plenty after a ~200 m simplification
-    geoms = shapely.transform(geoms.values, lambda xy: np.round(xy, 4))
-    cols = [c for c in PROPERTIES if c in gdf.columns]
-    out = gpd.GeoDataFrame(gdf[cols].reset_index(drop=True), geometry=geoms, crs=4326)
-    if "population" in out:
-        out["population"] = out["population"].astype("Int64")
-    west, south, east, north = (float(v) for v in out.total_bounds)
-    return out.to_json(drop_id=True, separators=(",", ":")), [[south, west], [north, east]]
+atlas = get_atlas()
+md_ = get_map_data()
+S = st.session_state
 
 
-def build_map(communes: tuple[str, list] | None, online_basemap: bool) -> folium.Map:
-    """A new map on every run (folium maps are never cached)."""
-    m = new_map(location=[48.2, -2.9], zoom_start=8, control_scale=True)
-    add_online_basemaps(m, enabled=online_basemap)
-    if communes is not None:
-        geojson, bounds = communes
-        data = json.loads(geojson)
-        props = data["features"][0]["properties"] if data["features"] else {}
-        fields = [c for c in PROPERTIES if c in props]
-        folium.GeoJson(
-            data,
-            name="Communes",
-            style_function=lambda _f: {"color": "#1f4e79", "weight": 0.6, "fillColor": "#9ecae1", "fillOpacity": 0.25},
-            highlight_function=lambda _f: {"weight": 2, "fillOpacity": 0.5},
-            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[ALIASES[f] for f in fields]) if fields else None,
-        ).add_to(m)
-    else:
-        bounds = BRETAGNE_BOUNDS
-        folium.Rectangle(
-            BRETAGNE_BOUNDS, color="#1f4e79", weight=1, dash_array="6",
-            fill=True, fill_opacity=0.05, tooltip="Bretagne",
-        ).add_to(m)
-    m.fit_bounds(bounds)
-    if online_basemap:
-        folium.LayerControl().add_to(m)
-    return make_offline(m)
+@st.cache_resource
+def _search(_atlas_id: int):
+    return CommuneSearch(atlas.communes, atlas.matcher)
 
+
+search = _search(id(atlas))
+
+
+def select_commune(code: str, zoom_to: bool) -> None:
+    S["commune"] = code
+    S["cpts"] = None
+    if zoom_to and code in md_.centroids:
+        S["center"] = md_.centroids[code]
+        S["zoom"] = 10
+
+
+def select_cpts(cpts_id: str) -> None:
+    S["cpts"] = cpts_id
+    S["commune"] = None
+    t = atlas.territory(cpts_id)
+    if t is not None and t.geometry is not None:
+        c = t.geometry.representative_point()
+        S["center"] = (round(c.y, 5), round(c.x, 5))
+        S["zoom"] = 9
+
+
+# --- first run: deep links (?commune=35360, ?cpts=pays-de-vitre) -----------------------------
+if "init" not in S:
+    S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None)
+    qp = st.query_params
+    if qp.get("commune"):
+        code = qp["commune"].strip().upper()
+        if atlas.commune(code) is not None:
+            select_commune(code, zoom_to=True)
+        else:
+            S["link_error"] = f"Le lien demande la commune « {qp['commune']} », inconnue du référentiel."
+    elif qp.get("cpts"):
+        if atlas.territory(qp["cpts"]) is not None:
+            select_cpts(qp["cpts"])
+        else:
+            S["link_error"] = f"Le lien demande la CPTS « {qp['cpts']} », inconnue du registre."
+
+
+def on_search() -> None:
+    hits = search.search(S.get("q", ""))
+    S["hits"] = hits
+    if hits:
+        select_commune(hits[0].code, zoom_to=True)
+
+
+# --- sidebar: search and options ------------------------------------------------------------
+with st.sidebar:
+    st.text_input("Rechercher une commune", key="q", on_change=on_search,
+                  placeholder="Nom, code postal ou code INSEE", help="Sans accents ni majuscules : « vitre », « 35500 », « 35360 ».")
+    hits = S.get("hits")
+    if hits is not None and S.get("q"):
+        if not hits:
+            st.warning(f"Aucune commune trouvée pour « {md(S['q'])} ».")
+        elif len(hits) > 1:
+            st.caption("Autres résultats :")
+            for h in hits[1:]:
+                st.button(h.label, key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
+                          use_container_width=True)
+    online = st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", value=False,
+                       help="Désactivé par défaut : la carte fonctionne sans Internet.")
+    mapped = [t for t in atlas.territories if t.perimetre_connu]
+    st.selectbox("Aller à une CPTS", options=[t.id for t in mapped], index=None, key="goto_cpts",
+                 format_func=lambda i: atlas.territory(i).nom, placeholder="Choisir une CPTS",
+                 on_change=lambda: S["goto_cpts"] and select_cpts(S["goto_cpts"]))
 
 st.title("Carte des CPTS de Bretagne")
+if S.get("link_error"):
+    st.error(md(S["link_error"]))
 
-online = st.toggle(
-    "Afficher un fond de carte en ligne (IGN / OpenStreetMap)",
-    value=False,
-    help="Désactivé par défaut : l'application fonctionne sans connexion Internet.",
-)
+left, right = st.columns([0.6, 0.4], gap="medium")
 
-communes = None
-if COMMUNES.exists():
-    communes = communes_geojson(str(COMMUNES), COMMUNES.stat().st_mtime)
-else:
-    st.info(
-        "Les contours des communes ne sont pas encore disponibles : le fichier "
-        "`data/communes.parquet` n'a pas été trouvé. La carte n'affiche que l'emprise "
-        "de la Bretagne en attendant."
+with left:
+    commune = S.get("commune")
+    selected_cpts = [t.id for t in atlas.territories_of(commune)] if commune else ([S["cpts"]] if S.get("cpts") else [])
+    out = st_folium(
+        build_base_map(md_, online_basemap=online),
+        key="carte",
+        height=680,
+        use_container_width=True,
+        returned_objects=["last_object_clicked", "last_active_drawing"],
+        feature_group_to_add=selection_group(md_, commune, selected_cpts),
+        center=S.get("center"),
+        zoom=S.get("zoom"),
     )
+    st.caption("Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; populations : INSEE — populations "
+               "légales 2023 ; EPCI : DGCL 2026 (Licence Ouverte 2.0). Périmètres des CPTS : documents sources du "
+               "registre (page Sources).")
 
-out = st_folium(
-    build_map(communes, online),
-    use_container_width=True,
-    height=650,
-    returned_objects=["last_active_drawing"],
-)
+# --- a click on the map selects the commune under it (not pans or zooms) ---------------------
+clicked = (out or {}).get("last_object_clicked")
+if clicked and clicked != S.get("last_click"):
+    S["last_click"] = clicked
+    props = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
+    code = props.get("code")
+    if not code:
+        row = atlas.locator.locate(clicked["lat"], clicked["lng"])
+        code = None if row is None else atlas.communes["code"].iat[row]
+    if code and code != S.get("commune"):
+        select_commune(code, zoom_to=False)
+        st.rerun()
 
-selected = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
-if selected.get("nom"):
-    st.markdown(f"**Commune sélectionnée :** {selected['nom']} ({selected.get('code', '?')})")
-if communes is not None:
-    st.caption(
-        "Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; "
-        "populations : INSEE — populations légales 2023. Licence Ouverte 2.0."
-    )
+# --- shareable URL ------------------------------------------------------------------------
+wanted = {"commune": S["commune"]} if S.get("commune") else ({"cpts": S["cpts"]} if S.get("cpts") else {})
+if dict(st.query_params) != wanted:
+    st.query_params.from_dict(wanted)
+
+with right:
+    if S.get("commune"):
+        commune_panel(atlas, S["commune"])
+        ts = atlas.territories_of(S["commune"])
+        if not ts:
+            no_cpts_notice(atlas)
+        elif len(ts) > 1:
+            st.warning(f"Cette commune figure dans {len(ts)} CPTS d'après les sources (chevauchement de périmètres).")
+        for t in ts:
+            cpts_card(atlas, t)
+    elif S.get("cpts"):
+        cpts_card(atlas, atlas.territory(S["cpts"]))
+    else:
+        st.subheader("Cliquez sur une commune")
+        pop = sum(t.population for t in mapped)
+        st.markdown(
+            f"La carte montre **{len(mapped)} territoires de CPTS** documentés par les sources du registre "
+            f"({len(atlas.territories)} CPTS connues au total), soit **{fr_int(pop)} habitants** "
+            "(populations légales 2023, communes comptées une fois par CPTS).\n\n"
+            "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
+            "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
+            "pas encore la liste complète de l'ARS.")
+        unmapped = [t for t in atlas.territories if not t.perimetre_connu]
+        if unmapped:
+            st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(t.nom) for t in unmapped) + ".")

@@ -22,8 +22,13 @@ def fr_num(x: float | None, decimals: int = 1, sep: str = NBSP) -> str:
     return s
 
 
-def fr_pct(x: float | None, decimals: int = 1) -> str:
-    return "—" if x is None else f"{fr_num(x, decimals)}{NBSP}%"
+def fr_pct(x: float | None, decimals: int | None = None) -> str:
+    """12.7 -> '12,7 %'; 11 -> '11 %' (decimals as given by the source unless ``decimals`` is set)."""
+    if x is None:
+        return "—"
+    if decimals is None:
+        decimals = 0 if float(x).is_integer() else len(repr(float(x)).split(".")[1])
+    return f"{fr_num(x, decimals)}{NBSP}%"
 
 
 def fr_eur(x: float | None, decimals: int = 0) -> str:

@@ -1,0 +1,121 @@
+"""The commune panel and the CPTS card: what a user reads after clicking a commune.
+
+Every figure says whether it is *déclaré* (source document and date) or *calculé* (INSEE
+millésime); file-provided text is escaped before it reaches Markdown."""
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import facts
+from geo.atlas import Atlas
+from geo.formatting import fr_date, fr_int
+from geo.registry import format_source
+from geo.territories import ECART, ERREUR, Territory
+
+from .text import md
+
+NATURE_BADGE = {facts.DECLARE: ":blue-badge[déclaré]", facts.CALCULE: ":green-badge[calculé]"}
+
+
+def figure_line(f: facts.Figure) -> None:
+    st.markdown(f"**{md(f.label)}** : {md(f.value)} {NATURE_BADGE[f.nature]}")
+    st.caption(md(f.origin) + (f" — {md(f.note)}" if f.note else ""))
+
+
+def commune_panel(atlas: Atlas, code: str) -> None:
+    c = atlas.commune_dict(code)
+    if c is None:
+        st.warning(f"Code INSEE {md(code)} inconnu du référentiel (COG 2026, Bretagne et départements voisins).")
+        return
+    st.subheader(md(c["nom"]))
+    pop = f"{fr_int(c['population'])} hab. (populations légales {c['population_millesime']})" if c["population"] is not None else "non disponible"
+    st.markdown(
+        f"Code INSEE **{md(c['code'])}** · {md(c['departement_nom'])} ({md(c['departement'])})  \n"
+        f"Population : **{pop}** :green-badge[INSEE]  \n"
+        f"EPCI : {md(c['epci_nom'] or 'aucun (commune isolée)')}"
+        + (f"  \nCode(s) postal(aux) : {md(', '.join(c['codes_postaux']))}" if c["codes_postaux"] else ""))
+
+
+def no_cpts_notice(atlas: Atlas) -> None:
+    reg = atlas.registry
+    rec = reg.context_figure("bretagne-cpts-reconnues-2024")
+    proj = reg.context_figure("bretagne-projets-2024")
+    mapped = sum(1 for t in atlas.territories if t.perimetre_connu)
+    text = (f"**Aucune CPTS documentée pour cette commune dans les sources du registre.** "
+            f"Le registre ne contient que les CPTS décrites par ses documents sources "
+            f"({len(atlas.territories)} CPTS, dont {mapped} avec un périmètre) : le gris ne veut pas dire "
+            "« sans CPTS ».")
+    if rec and proj:
+        text += (f" La Bretagne comptait {fr_int(rec.valeur)} CPTS reconnues et {fr_int(proj.valeur)} projets "
+                 f"le {fr_date(rec.date)} ({md(format_source(rec.source, reg))}).")
+    st.info(text)
+
+
+def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
+    """One CPTS: identity, status, figures, missions, funding, indicators, sources, data quality."""
+    reg = atlas.registry
+    c = t.cpts
+    with st.container(border=True):
+        st.markdown(f"#### {md(t.nom)}")
+        if not c.nom_connu:
+            st.caption("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
+        if t.approximatif:
+            st.warning("Périmètre approché : " + md(c.perimetre.note or "la source ne nomme pas toutes les communes."))
+        st.markdown(f"**Statut** : {md(facts.status_line(t))}")
+        with st.expander("Étapes et dates", expanded=full):
+            for j in c.statut.jalons:
+                st.markdown(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}" + (" *(date déduite)*" if j.infere else ""))
+                if j.note:
+                    st.caption(md(j.note))
+
+        pop_figs, gap = facts.population_figures(t, reg)
+        for f in pop_figs + facts.commune_figures(t, reg):
+            figure_line(f)
+        if gap:
+            st.markdown(f":orange[**{md(gap)}**]" if abs(t.population - (t.population_declaree or 0)) else md(gap))
+        for f in facts.aci_size_figures(t, reg):
+            figure_line(f)
+
+        funding = facts.funding_figures(t, reg)
+        smt = facts.smt_figures(t, reg)
+        if funding or smt:
+            for f in funding + smt:
+                figure_line(f)
+        else:
+            st.caption("Financement et part de patients sans médecin traitant : non renseignés par les sources.")
+
+        others = facts.other_indicator_figures(t, reg)
+        if others:
+            with st.expander(f"Autres indicateurs ({len(others)})", expanded=full):
+                for f in others:
+                    figure_line(f)
+
+        if c.professionnels:
+            with st.expander("Professionnels impliqués", expanded=full):
+                for p in c.professionnels:
+                    st.markdown(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}")
+                    st.caption(md(facts.short_source(p.source, reg)) + (f", {md(fr_date(p.date))}" if p.date else ""))
+
+        if c.missions:
+            with st.expander("Missions (ACI) et actions de la CPTS", expanded=full):
+                for mission, actions in c.missions.items():
+                    kind = "socle" if mission.kind == "socle" else "complémentaire"
+                    st.markdown(f"**{md(mission.label)}** *({kind})*")
+                    if actions:
+                        st.markdown("\n".join(f"- {md(a.action)}" for a in actions))
+                    else:
+                        st.caption("Aucune action citée par la source.")
+                st.caption("Source : " + md(format_source(c.missions.source, reg)))
+        else:
+            st.caption("Missions : non décrites par les sources.")
+
+        issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
+        if issues or full:
+            with st.expander(f"Qualité des données ({len(issues)} écart(s))", expanded=full):
+                for d in t.discrepancies:
+                    icon = {"erreur": "❌", "ecart": "⚠️"}.get(d.severity, "ℹ️")
+                    st.markdown(f"{icon} {md(d.message)}")
+                for n in c.notes:
+                    st.markdown(f"📝 {md(n)}")
+
+        st.markdown("**Sources**\n" + "\n".join(f"- {md(format_source(s, reg))}" for s in facts.source_ids(t, reg)))
