@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from .lookup import CommuneLocator
 from .matching import Matcher
@@ -51,26 +53,31 @@ class Atlas:
         return None if i is None else self.communes.iloc[i]
 
     def commune_dict(self, code: str) -> dict | None:
-        r = self.commune(code)
-        if r is None:
-            return None
-        return {
-            "code": r["code"], "nom": r["nom"], "departement": r["departement"], "departement_nom": r["departement_nom"],
-            "region": r["region"], "epci_siren": _none(r["epci_siren"]), "epci_nom": _none(r["epci_nom"]),
-            "population": None if _none(r["population"]) is None else int(r["population"]),
-            "population_millesime": int(r["population_millesime"]), "codes_postaux": list(r["codes_postaux"]),
-        }
+        """The commune's attributes as plain JSON-ready values (built once for all communes)."""
+        if not hasattr(self, "_dicts"):
+            cols = ["code", "nom", "departement", "departement_nom", "region", "epci_siren", "epci_nom",
+                    "population", "population_millesime", "codes_postaux"]
+            self._dicts = {}
+            for r in self.communes[cols].to_dict("records"):
+                r = {k: _none(v) for k, v in r.items()}
+                r["population"] = None if r["population"] is None else int(r["population"])
+                r["population_millesime"] = int(r["population_millesime"])
+                r["codes_postaux"] = list(r["codes_postaux"])
+                self._dicts[r["code"]] = r
+        d = self._dicts.get(code)
+        return None if d is None else dict(d)
 
     def lookup_many(self, lats, lons) -> list[dict]:
         rows = self.locator.locate_many(lats, lons)
         codes = self.communes["code"].to_numpy()
         out = []
+        briefs = {c: [_cpts_brief(t) for t in ts] for c, ts in self._by_commune.items()}
         for i in rows:
             if i < 0:
                 out.append({"commune": None, "cpts": []})
                 continue
             code = codes[i]
-            out.append({"commune": self.commune_dict(code), "cpts": [_cpts_brief(t) for t in self.territories_of(code)]})
+            out.append({"commune": self.commune_dict(code), "cpts": [dict(b) for b in briefs.get(code, [])]})
         return out
 
     def lookup(self, lat: float, lon: float) -> dict:
@@ -78,11 +85,10 @@ class Atlas:
 
 
 def _none(v):
-    try:
-        import pandas as pd
-        return None if pd.isna(v) else v
-    except (TypeError, ValueError):
+    """pandas' missing values (NaN, NA) as None; lists and other values unchanged."""
+    if isinstance(v, (list, tuple, np.ndarray)):
         return v
+    return None if pd.isna(v) else v
 
 
 def _cpts_brief(t: Territory) -> dict:
