@@ -17,6 +17,8 @@ Fixtures (for more e2e tests: put them in tests/e2e/ and mark them ``e2e``):
   ``.paths``, ``.seconds_to_interactive``, ``.point_on_shape()`` -> page x, y
   over a drawn shape, for ``page.mouse.move/click``).  Timings are printed at
   the end of the run.
+* ``rerun`` (function) -- ``rerun(action)``: runs ``action()`` (e.g. a click)
+  and waits until the Streamlit rerun it triggers is over.
 * ``http_get`` -- ``http_get(url) -> (status, headers, body)`` without proxies.
 
 Helpers: ``network_log.assert_only_local()`` (also ``.external()``,
@@ -366,6 +368,38 @@ def open_map(page, app_url: str, request: pytest.FixtureRequest):
         return m
 
     return _open
+
+
+_WATCH_SCRIPT_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__e2eScriptStates = [];
+    if (window.__e2eObserver) window.__e2eObserver.disconnect();
+    window.__e2eObserver = new MutationObserver(() =>
+        window.__e2eScriptStates.push(app.getAttribute('data-test-script-state')));
+    window.__e2eObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+_RERUN_DONE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return window.__e2eScriptStates.includes('running')
+        && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
+
+
+def run_and_wait_for_rerun(page, action, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
+    """Do ``action()`` (a click...) and wait until the Streamlit script rerun
+    it triggers has finished (``stApp[data-test-script-state]`` went through
+    ``running`` and is back to ``notRunning``)."""
+    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
+    page.evaluate(_WATCH_SCRIPT_STATE_JS)
+    action()
+    page.wait_for_function(_RERUN_DONE_JS, timeout=timeout_ms)
+
+
+@pytest.fixture
+def rerun(page):
+    """``rerun(action)``: perform *action* and wait for the app rerun to end."""
+    return lambda action, timeout_ms=MAP_TIMEOUT_MS: run_and_wait_for_rerun(page, action, timeout_ms)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

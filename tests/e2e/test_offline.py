@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,14 +214,15 @@ def test_map_is_interactive_with_no_external_request(open_map, page, network_log
 
 
 @pytest.mark.e2e
-def test_click_on_commune_reruns_app_offline(open_map, page, network_log):
-    """Second (warm) visit; a click goes back to Python (last_active_drawing)
-    and the rerun neither reloads the map nor reaches the network."""
+def test_click_on_commune_reruns_app_offline(open_map, page, network_log, rerun):
+    """Second (warm) visit; a click goes back to Python (st_folium's return
+    value) and the rerun neither remounts the map nor reaches the network."""
     m = open_map("/")
-    page.mouse.click(*m.point_on_shape())
-    page.get_by_text("Commune sélectionnée").wait_for(state="visible", timeout=30_000)
-    # same iframe, still drawn: the rerun did not remount the component
-    assert m.frame.locator("path.leaflet-interactive").count() == m.paths
+    m.frame.evaluate("() => { window.__e2eSameMap = true; }")
+    rerun(lambda: page.mouse.click(*m.point_on_shape()))
+    # same iframe document, still drawn: the rerun did not remount the component
+    assert m.frame.evaluate("() => window.__e2eSameMap === true")
+    assert m.frame.locator("path.leaflet-interactive").count() >= m.paths
     assert not network_log.page_errors, network_log.page_errors
     assert not network_log.console_errors, network_log.console_errors
     assert not network_log.failed, network_log.failed
@@ -234,7 +236,7 @@ def test_online_basemap_only_when_requested(open_map, page, network_log):
     open_map("/")
     network_log.assert_only_local()
 
-    page.get_by_text("Afficher un fond de carte en ligne").click()
+    page.get_by_text(re.compile(r"fond de carte en ligne", re.I)).first.click()
     tiles = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("img.leaflet-tile")
     tiles.first.wait_for(state="attached", timeout=60_000)
     hosts = {urlsplit(u).hostname for u in network_log.external()}
