@@ -62,6 +62,7 @@ __all__ = [
     "Indicateur",
     "MissionAction",
     "Missions",
+    "SourceImport",
     "Perimetre",
     "Cpts",
     "ContextFigure",
@@ -300,6 +301,16 @@ class Missions:
 
 
 @dataclass(frozen=True)
+class SourceImport:
+    """Where an imported perimeter comes from (``python -m geo import`` / page Importer)."""
+
+    fichier: str  # name of the imported file, as uploaded
+    date_import: str  # ISO date of the publication
+    format: str | None = None  # "csv" | "xlsx" | "geojson"
+    polygone: str | None = None  # imported polygon kept beside the registry: perimetres/<id>.geojson
+
+
+@dataclass(frozen=True)
 class Perimetre:
     regle: str  # one of PERIMETER_RULES
     approximatif: bool = False
@@ -310,6 +321,8 @@ class Perimetre:
     note: str | None = None
     source: str | None = None
     citation: str | None = None
+    codes_insee: list[str] = field(default_factory=list)  # resolved codes, parallel to all_communes (imports)
+    source_import: SourceImport | None = None
 
     @property
     def all_communes(self) -> list[str]:
@@ -757,6 +770,14 @@ _MISSIONS = _Obj(
     unknown_label="mission ou clé",
 )
 
+_SOURCE_IMPORT = _Obj(SourceImport, {
+    "fichier": (_TEXT, True),
+    "date_import": (_Date(), True),
+    "format": (_Nullable(_Str(choices=("csv", "xlsx", "geojson"))), False),
+    "polygone": (_Nullable(_Str(pattern=re.compile(r"^perimetres/[a-z0-9]+(?:-[a-z0-9]+)*\.geojson$"),
+                                pattern_msg="chemin attendu perimetres/<id>.geojson")), False),
+})
+
 _PERIMETRE = _Obj(Perimetre, {
     "regle": (_Str(choices=PERIMETER_RULES), True),
     "approximatif": (_Bool(), False),
@@ -767,6 +788,9 @@ _PERIMETRE = _Obj(Perimetre, {
     "note": _NOTE,
     "source": (_Nullable(_SRC), False),
     "citation": (_OPT_TEXT, False),
+    "codes_insee": (_List(_Str(pattern=re.compile(r"^(?:\d{5}|2[AB]\d{3})$"),
+                               pattern_msg="code INSEE à 5 caractères attendu, entre guillemets (ex. \"35360\")")), False),
+    "source_import": (_SOURCE_IMPORT, False),
 })
 
 _CPTS = _Obj(Cpts, {
@@ -914,11 +938,14 @@ def _check_cpts(item: Cpts, stem: str, ctx: _Ctx, size_for: Callable[[int], int 
     if per.regle == "inconnu":
         if has_list or has_by_dept or per.epci:
             ctx.error("perimetre.regle", "règle « inconnu » mais des communes ou EPCI sont renseignés")
-    else:
+    elif per.source_import is None:  # an imported perimeter cites its file instead
         if not per.source:
             ctx.error("perimetre.source", f"source obligatoire pour la règle « {per.regle} »")
         if not per.citation:
             ctx.error("perimetre.citation", f"citation obligatoire pour la règle « {per.regle} »")
+    if per.codes_insee and len(per.codes_insee) != len(per.all_communes):
+        ctx.error("perimetre.codes_insee",
+                  f"{len(per.codes_insee)} codes pour {len(per.all_communes)} communes : un code par commune, dans l'ordre")
     if per.regle == "communes" and not (has_list or has_by_dept):
         ctx.error("perimetre.communes", "règle « communes » mais aucune commune n'est listée")
     if per.regle in ("epci", "epci_et_communes") and not per.epci:
@@ -1057,6 +1084,9 @@ def _load(root: Path) -> tuple[Registry | None, list[Problem]]:
                         ctx.error("id", f"identifiant « {item.id} » déjà utilisé par {seen_cpts[item.id]}")
                     seen_cpts[item.id] = rel
                     _check_cpts(item, path.stem, ctx, lambda pop: _taille_for(tailles, pop))
+                    polygone = item.perimetre.source_import.polygone if item.perimetre.source_import else None
+                    if polygone and not (root / polygone).is_file():
+                        ctx.error("perimetre.source_import.polygone", f"fichier « {polygone} » introuvable")
                     items.append(item)
             problems += ctx.problems
 

@@ -8,6 +8,7 @@ territory that says so). Nothing is dropped silently: every name of a perimeter 
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -151,8 +152,12 @@ def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, regist
     disc: list[Discrepancy] = []
     resolutions: list[Resolution] = []
     list_codes: list[str] = []
-    for name, deps in _name_groups(cpts):
-        r = matcher.resolve(name, departements=deps or None)
+    given = p.codes_insee  # an imported perimeter carries its resolved codes, one per name
+    for i, (name, deps) in enumerate(_name_groups(cpts)):
+        if given:
+            r = dataclasses.replace(matcher.resolve(given[i], departements=deps or None), query=name)
+        else:
+            r = matcher.resolve(name, departements=deps or None)
         resolutions.append(r)
         shown = next((orig for fixed, orig in p.corrections.items() if fixed == name), name)
         d = _resolution_discrepancy(r, shown)
@@ -237,6 +242,10 @@ def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, regist
             f"{fr_int(pd_.valeur)} déclarés le {fr_date(pd_.date)} : écart {fr_signed_int(gap)} ({fr_signed_pct(rel)})"
             + (" ; le périmètre est approché, l'écart en dépend." if p.approximatif else ".")))
 
+    if p.source_import is not None:
+        disc.append(Discrepancy("perimetre_importe", INFO,
+                                f"Périmètre importé du fichier « {p.source_import.fichier} » le {fr_date(p.source_import.date_import)}"
+                                + (" (polygone du fichier conservé)." if p.source_import.polygone else ".")))
     if p.approximatif:
         disc.append(Discrepancy("perimetre_approche", ECART,
                                 p.note or "Périmètre approché : la source ne nomme pas toutes les communes."))
