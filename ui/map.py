@@ -15,9 +15,6 @@ from geo.offline import add_online_basemaps, make_offline, new_map
 
 from .text import h
 
-TOOLTIP_FIELDS = ["nom", "code", "cpts"]
-TOOLTIP_ALIASES = ["Commune", "Code INSEE", "CPTS"]
-
 
 class Legend(MacroElement):
     """A static legend in the map's corner. Items are escaped before they reach the template."""
@@ -57,41 +54,105 @@ class MetricScale(MacroElement):
     """)
 
 
-def _commune_style(feature: dict) -> dict:
-    p = feature["properties"]
-    return {"fillColor": p["fill"], "fillOpacity": 0.55 if p["n"] else 0.45, "color": "#ffffff", "weight": 0.6}
+class FitOnLoad(MacroElement):
+    """Fit Brittany once the iframe has its final size (at script time it is still small)."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    window.setTimeout(function () {
+        {{ this._parent.get_name() }}.invalidateSize();
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {padding: [8, 8]});
+    }, 60);
+    {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitOnLoad"
+        self.bounds = bounds
 
 
-def build_base_map(md: MapData, online_basemap: bool = False) -> folium.Map:
+class PrecomputedBoundsGeoJson(folium.GeoJson):
+    """GeoJson whose bounds are given, not recomputed in pure Python from every coordinate.
+
+    st_folium asks the map for its bounds on every rerun; folium would walk ~40 000 coordinates
+    each time (≈0.4 s). The bounds come with the cached MapData."""
+
+    def __init__(self, data, bounds: list[list[float]], **kwargs):
+        super().__init__(data, **kwargs)
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        return self._bounds
+
+
+class CommuneLayer(MacroElement):
+    """The communes layer, filled by the browser from a static GeoJSON file.
+
+    The L.geoJson layer exists (empty) when the map script runs, so streamlit-folium binds its click
+    handler to it; features added after the fetch propagate their clicks to it. Properties were
+    HTML-escaped when the GeoJSON was built (geo/mapdata.py), so the tooltip can use them as HTML."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.geoJson(null, {
+        style: function (f) {
+            return {fillColor: f.properties.fill, fillOpacity: f.properties.n ? 0.55 : 0.45,
+                    color: "#ffffff", weight: 0.6};
+        },
+        onEachFeature: function (f, layer) {
+            var p = f.properties;
+            layer.bindTooltip("<b>" + p.nom + "</b> (" + p.code + ")<br>CPTS : " + p.cpts, {sticky: true});
+            layer.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#222222", fillOpacity: 0.75}); });
+            layer.on("mouseout", function (e) { {{ this.get_name() }}.resetStyle(e.target); });
+        }
+    }).addTo({{ this._parent.get_name() }});
+    fetch({{ this.url|tojson }}).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+    }).then(function (data) {
+        {{ this.get_name() }}.addData(data);
+        {{ this.get_name() }}.bringToBack();
+        document.body.setAttribute("data-communes-loaded", String(data.features.length));
+    }).catch(function (err) {
+        document.body.setAttribute("data-communes-error", String(err));
+    });
+    {% endmacro %}
+    """)
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "CommuneLayer"
+        self.url = url
+
+
+def build_base_map(md: MapData, communes_url: str, online_basemap: bool = False, fit: bool = True) -> folium.Map:
     """A NEW folium map each call (never cache the Map object): identical for identical inputs."""
     from geo.mapdata import NO_CPTS_COLOR
 
     (south, west), (north, east) = md.bounds
-    m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=8,
+    m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=7.5,
                 zoomSnap=0.25, zoomDelta=0.5)
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
-    folium.GeoJson(
-        md.communes,
-        name="Communes",
-        style_function=_commune_style,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#222222", "fillOpacity": 0.75},
-        tooltip=folium.GeoJsonTooltip(fields=TOOLTIP_FIELDS, aliases=TOOLTIP_ALIASES, sticky=False),
-        zoom_on_click=False,
-    ).add_to(m)
-    folium.GeoJson(
+    CommuneLayer(communes_url).add_to(m)
+    PrecomputedBoundsGeoJson(
         md.territories,
+        md.bounds,
         name="Territoires des CPTS",
         style_function=lambda f: {"fill": False, "color": f["properties"]["color"], "weight": 2.5, "opacity": 0.95},
         interactive=False,
     ).add_to(m)
-    folium.GeoJson(
+    PrecomputedBoundsGeoJson(
         md.departements,
+        md.bounds,
         name="Départements",
         style_function=lambda _f: {"fill": False, "color": "#333333", "weight": 1.6, "opacity": 0.9},
         interactive=False,
     ).add_to(m)
     Legend(md.legend, NO_CPTS_COLOR).add_to(m)
+    if fit:
+        FitOnLoad(md.bounds).add_to(m)
     if online_basemap:
         folium.LayerControl(collapsed=True).add_to(m)
     return make_offline(m)
