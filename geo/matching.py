@@ -429,6 +429,11 @@ class Matcher:
         self._e_label = e_label
         self._e_key = e_key
         self._e_bare = e_bare
+        # same letters in another order: a swap of two letters kills up to 4 trigrams,
+        # so « Auvres » may share too few with « Auvers » to be drawn by the trigram pool
+        self._anagram: dict[str, list[int]] = {}
+        for i, key in enumerate(e_key):
+            self._anagram.setdefault("".join(sorted(key.replace(" ", ""))), []).append(i)
         self._e_anc = e_anc
         self.departements: frozenset[str] = frozenset(self._dep.values())
         self._build_trigrams()
@@ -743,6 +748,9 @@ class Matcher:
     def _fuzzy_ranking(self, key: str, deps) -> list[tuple[str, float, int]]:
         """(code, similarity, entry id) per commune, best first."""
         pool = self._pool(key, deps)
+        anagrams = self._anagram.get("".join(sorted(key.replace(" ", ""))))
+        if anagrams:
+            pool = list(dict.fromkeys(pool + [i for i in anagrams if deps is None or self._e_dep[i] in deps]))
         if not pool:
             return []
         qbare = _strip_article(key)
@@ -817,7 +825,8 @@ class Matcher:
                     "précisez le département."
                 )
                 return self._fail(query, "ambigu", msg, [self._cand(c, sc) for c, sc, _ in close])
-            o_code, o_score, oi = ranking[1]
+            # name the closest commune *with another name* (homonyms of the best say nothing more)
+            o_code, o_score, oi = next((x for x in close if self._e_key[x[2]] != bkey), ranking[1])
             msg = (
                 f"« {s} » introuvable{area} ; hésitation entre {self._entry_txt(bi)} "
                 f"(similarité {_fmt_score(best)}) et {self._entry_txt(oi)} ({_fmt_score(o_score)}) : précisez."
