@@ -57,7 +57,8 @@ def _mapping(g) -> dict:
 
 
 def short_label(t: Territory) -> str:
-    return t.nom if t.cpts.nom_connu else "CPTS non nommée (liste d'Amanlis à Vern-sur-Seiche)" if "amanlis" in t.id else t.nom
+    """The name shown in legends (the registry's nom, which for an unnamed CPTS says so)."""
+    return t.nom
 
 
 def build_map_data(communes, territories: list[Territory]) -> MapData:

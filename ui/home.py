@@ -2,19 +2,37 @@
 
 Data and GeoJSON come cached from ui.data (geo/ does the work); the folium map is rebuilt
 identically on each rerun and the selection is drawn with feature_group_to_add, so the map
-never jumps or flickers. Deep links: ?commune=<INSEE code>, ?cpts=<id>.
+never jumps or flickers. Deep links: ?commune=<INSEE code>, ?cpts=<id>, ?mode=presentation.
+Views: colour by an indicator (geo/indicators.py), coverage at a date (geo/timeline.py), and a
+presentation mode for meetings (no sidebar, large type, names on the map, next/previous CPTS).
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.formatting import fr_int
+from geo import facts
+from geo.formatting import fr_date, fr_int
+from geo.indicators import INDICATORS, classify, legend_label
+from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.search import CommuneSearch
-from ui.cards import commune_panel, cpts_card, no_cpts_notice
+from geo.timeline import coverage_sentence, covered_at, signature_events
+from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
 from ui.data import get_atlas, get_layer_urls, get_map_data
-from ui.map import build_base_map, selection_group
+from ui.map import MapStyle, build_base_map, default_legend, selection_group
 from ui.text import md
+
+S = st.session_state
+TODAY = "aujourd'hui"
+
+PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
+.block-container {padding-top:0.6rem; max-width:100%}
+.block-container p, .block-container li {font-size:1.25rem}
+.block-container h1 {font-size:2.2rem}
+</style>"""
 
 
 @st.cache_resource
@@ -22,76 +40,137 @@ def _search(_atlas, version: int) -> CommuneSearch:
     return CommuneSearch(_atlas.communes, _atlas.matcher)
 
 
+# --- selection ------------------------------------------------------------------------------
+
+def select_commune(code: str, zoom_to: bool) -> None:
+    S["commune"], S["cpts"] = code, None
+    md_ = get_map_data()
+    if zoom_to and code in md_.centroids:
+        S["center"], S["zoom"] = md_.centroids[code], 10
+
+
+def select_cpts(cpts_id: str) -> None:
+    S["cpts"], S["commune"] = cpts_id, None
+    t = get_atlas().territory(cpts_id)
+    if t is not None and t.geometry is not None:
+        c = t.geometry.representative_point()
+        S["center"], S["zoom"] = (round(c.y, 5), round(c.x, 5)), 9
+
+
+def handle_click(value: dict | None) -> bool:
+    """Select the clicked commune; True if the selection changed. Pans and zooms are ignored."""
+    clicked = (value or {}).get("last_object_clicked")
+    if not clicked or clicked == S.get("last_click"):
+        return False
+    S["last_click"] = clicked
+    props = ((value or {}).get("last_active_drawing") or {}).get("properties") or {}
+    code = props.get("code")
+    atlas = get_atlas()
+    if not code:
+        row = atlas.locator.locate(clicked["lat"], clicked["lng"])
+        code = None if row is None else atlas.communes["code"].iat[row]
+    if code and code != S.get("commune"):
+        select_commune(code, zoom_to=False)
+        return True
+    return False
+
+
+def on_map_change() -> None:
+    """streamlit-folium calls this before the rerun: the rerun then draws the new selection at once."""
+    handle_click(S.get("carte"))
+
+
+def on_search() -> None:
+    hits = _search(get_atlas(), id(get_atlas())).search(S.get("q", ""))
+    S["hits"] = hits
+    if hits:
+        select_commune(hits[0].code, zoom_to=True)
+
+
+def step_cpts(delta: int) -> None:
+    """Presentation: go to the next/previous mapped CPTS (by name)."""
+    ids = [t.id for t in sorted(get_atlas().territories, key=lambda t: t.nom) if t.perimetre_connu]
+    cur = S.get("cpts")
+    i = ids.index(cur) + delta if cur in ids else (0 if delta > 0 else len(ids) - 1)
+    select_cpts(ids[i % len(ids)])
+
+
+def _init_from_url(atlas) -> None:
+    if "init" in S:
+        return
+    qp = st.query_params
+    S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None,
+             presentation=qp.get("mode") == "presentation", indicateur="cpts", timeline=False)
+    S["fit_on_load"] = not (qp.get("commune") or qp.get("cpts"))
+    if qp.get("commune"):
+        code = qp["commune"].strip().upper()
+        if atlas.commune(code) is not None:
+            select_commune(code, zoom_to=True)
+        else:
+            S["link_error"] = f"Le lien demande la commune « {qp['commune']} », inconnue du référentiel."
+    elif qp.get("cpts"):
+        if atlas.territory(qp["cpts"]) is not None:
+            select_cpts(qp["cpts"])
+        else:
+            S["link_error"] = f"Le lien demande la CPTS « {qp['cpts']} », inconnue du registre."
+
+
+# --- map views ------------------------------------------------------------------------------
+
+def indicator_style(atlas, md_, key: str, presentation: bool, labels) -> tuple[MapStyle, list[str]]:
+    if key == "cpts":
+        return MapStyle(legend_items=default_legend(md_), labels=labels, presentation=presentation), []
+    c = classify(key, atlas.territories, atlas.registry)
+    fills = {code: cls.color for code, cls in c.commune_classes(atlas.territories).items()}
+    items = tuple((cls.color, legend_label(c, cls)) for cls in c.legend if c.counts.get(cls.key, 0) or cls.key == "aucune_cpts")
+    return MapStyle(legend_title=c.title, legend_items=items, fills=tuple(sorted(fills.items())),
+                    labels=labels, presentation=presentation), c.notes
+
+
+def timeline_style(atlas, md_, day: dt.date, presentation: bool, labels) -> tuple[MapStyle, list[str], str]:
+    cov = covered_at(day, atlas.territories, atlas.communes)
+    colors = territory_colors(atlas.territories)
+    signed = set(cov.cpts_ids)
+    fills = {}
+    for t in atlas.territories:
+        for code in t.codes:
+            if t.id in signed:
+                fills.setdefault(code, colors[t.id])
+    for t in atlas.territories:
+        for code in t.codes:
+            fills.setdefault(code, NO_CPTS_COLOR)
+    items = tuple((colors[t.id], t.nom) for t in sorted(atlas.territories, key=lambda t: t.nom)
+                  if t.id in signed and t.perimetre_connu)
+    items += ((NO_CPTS_COLOR, "Pas de CPTS signée à cette date (ou non documentée)"),)
+    style = MapStyle(legend_title=f"CPTS signées au {fr_date(day.isoformat())}", legend_items=items,
+                     fills=tuple(sorted(fills.items())), territory_ids=tuple(sorted(signed)),
+                     labels=tuple(l[:3] for l in labels if l[3] in signed), presentation=presentation)
+    return style, cov.notes, coverage_sentence(cov)
+
+
+def territory_labels(atlas) -> tuple:
+    out = []
+    for t in atlas.territories:
+        if t.geometry is not None:
+            p = t.geometry.representative_point()
+            name = t.nom.replace("CPTS du ", "").replace("CPTS des ", "").replace("CPTS ", "")
+            out.append((round(p.y, 4), round(p.x, 4), name, t.id))
+    return tuple(out)
+
+
+# --- page -------------------------------------------------------------------------------------
+
 def render() -> None:
     atlas = get_atlas()
     md_ = get_map_data()
-    S = st.session_state
-
+    _init_from_url(atlas)
     search = _search(atlas, id(atlas))
+    presentation = S["presentation"]
 
-    def select_commune(code: str, zoom_to: bool) -> None:
-        S["commune"] = code
-        S["cpts"] = None
-        if zoom_to and code in md_.centroids:
-            S["center"] = md_.centroids[code]
-            S["zoom"] = 10
-
-    def select_cpts(cpts_id: str) -> None:
-        S["cpts"] = cpts_id
-        S["commune"] = None
-        t = atlas.territory(cpts_id)
-        if t is not None and t.geometry is not None:
-            c = t.geometry.representative_point()
-            S["center"] = (round(c.y, 5), round(c.x, 5))
-            S["zoom"] = 9
-
-    # --- first run: deep links (?commune=35360, ?cpts=pays-de-vitre) -----------------------------
-    if "init" not in S:
-        S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None)
-        S["fit_on_load"] = not (st.query_params.get("commune") or st.query_params.get("cpts"))
-        qp = st.query_params
-        if qp.get("commune"):
-            code = qp["commune"].strip().upper()
-            if atlas.commune(code) is not None:
-                select_commune(code, zoom_to=True)
-            else:
-                S["link_error"] = f"Le lien demande la commune « {qp['commune']} », inconnue du référentiel."
-        elif qp.get("cpts"):
-            if atlas.territory(qp["cpts"]) is not None:
-                select_cpts(qp["cpts"])
-            else:
-                S["link_error"] = f"Le lien demande la CPTS « {qp['cpts']} », inconnue du registre."
-
-    def handle_click(value: dict | None) -> bool:
-        """Select the clicked commune; True if the selection changed. Pans and zooms are ignored."""
-        clicked = (value or {}).get("last_object_clicked")
-        if not clicked or clicked == S.get("last_click"):
-            return False
-        S["last_click"] = clicked
-        props = ((value or {}).get("last_active_drawing") or {}).get("properties") or {}
-        code = props.get("code")
-        if not code:
-            row = atlas.locator.locate(clicked["lat"], clicked["lng"])
-            code = None if row is None else atlas.communes["code"].iat[row]
-        if code and code != S.get("commune"):
-            select_commune(code, zoom_to=False)
-            return True
-        return False
-
-    def on_map_change() -> None:
-        """streamlit-folium calls this before the rerun: the rerun then draws the new selection at once."""
-        handle_click(S.get("carte"))
-
-    def on_search() -> None:
-        hits = search.search(S.get("q", ""))
-        S["hits"] = hits
-        if hits:
-            select_commune(hits[0].code, zoom_to=True)
-
-    # --- sidebar: search and options ------------------------------------------------------------
     with st.sidebar:
         st.text_input("Rechercher une commune", key="q", on_change=on_search,
-                      placeholder="Nom, code postal ou code INSEE", help="Sans accents ni majuscules : « vitre », « 35500 », « 35360 ».")
+                      placeholder="Nom, code postal ou code INSEE",
+                      help="Sans accents ni majuscules : « vitre », « 35500 », « 35360 ».")
         hits = S.get("hits")
         if hits is not None and S.get("q"):
             if not hits:
@@ -101,48 +180,79 @@ def render() -> None:
                 for h in hits[1:]:
                     st.button(h.label, key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
                               use_container_width=True)
-        online = st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", value=False,
-                           help="Désactivé par défaut : la carte fonctionne sans Internet.")
         mapped = [t for t in atlas.territories if t.perimetre_connu]
         st.selectbox("Aller à une CPTS", options=[t.id for t in mapped], index=None, key="goto_cpts",
                      format_func=lambda i: atlas.territory(i).nom, placeholder="Choisir une CPTS",
                      on_change=lambda: S["goto_cpts"] and select_cpts(S["goto_cpts"]))
+        st.selectbox("Colorer la carte par", options=list(INDICATORS), key="indicateur",
+                     format_func=lambda k: INDICATORS[k].label)
+        st.toggle("Évolution dans le temps (signatures)", key="timeline")
+        st.toggle("Mode présentation", key="presentation",
+                  help="Plein écran, grands caractères, noms sur la carte, CPTS une par une.")
+        online = st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", value=False, key="online",
+                           help="Désactivé par défaut : la carte fonctionne sans Internet.")
 
-    st.title("Carte des CPTS de Bretagne")
+    if presentation:
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        c1, c2, c3, c4 = st.columns([0.55, 0.15, 0.15, 0.15])
+        c1.title("CPTS de Bretagne")
+        c2.button("◀ Précédente", on_click=step_cpts, args=(-1,), use_container_width=True)
+        c3.button("Suivante ▶", on_click=step_cpts, args=(1,), use_container_width=True)
+        c4.button("Quitter", on_click=lambda: S.update(presentation=False), use_container_width=True)
+    else:
+        st.title("Carte des CPTS de Bretagne")
     if S.get("link_error"):
         st.error(md(S["link_error"]))
 
-    left, right = st.columns([0.6, 0.4], gap="medium")
+    labels = territory_labels(atlas) if presentation else ()
+    notes, timeline_text = [], None
+    if S.get("timeline"):
+        events = signature_events(atlas.territories, atlas.communes)
+        options = [e.date for e in events] + [dt.date.today()]
+        fmt = {e.date: f"{fr_date(e.date.isoformat())} — {e.signature.nom}" for e in events}
+        day = st.select_slider("Date", options=options, value=options[-1], key="timeline_day",
+                               format_func=lambda d: fmt.get(d, f"{fr_date(d.isoformat())} ({TODAY})"))
+        style, notes, timeline_text = timeline_style(atlas, md_, day, presentation, labels)
+    else:
+        style, notes = indicator_style(atlas, md_, S["indicateur"], presentation,
+                                       tuple(l[:3] for l in labels))
 
+    left, right = st.columns([0.68, 0.32] if presentation else [0.6, 0.4], gap="medium")
     with left:
         commune = S.get("commune")
-        selected_cpts = [t.id for t in atlas.territories_of(commune)] if commune else ([S["cpts"]] if S.get("cpts") else [])
+        selected = [t.id for t in atlas.territories_of(commune)] if commune else ([S["cpts"]] if S.get("cpts") else [])
         out = st_folium(
-            build_base_map(md_, get_layer_urls()["communes"], online_basemap=online, fit=S["fit_on_load"]),
+            build_base_map(md_, get_layer_urls()["communes"], online_basemap=online, fit=S["fit_on_load"], style=style),
             key="carte",
-            height=680,
+            height=780 if presentation else 680,
             use_container_width=True,
             returned_objects=["last_object_clicked", "last_active_drawing"],
-            feature_group_to_add=selection_group(md_, commune, selected_cpts),
+            feature_group_to_add=selection_group(md_, commune, selected),
             center=S.get("center"),
             zoom=S.get("zoom"),
             on_change=on_map_change,
         )
+        if timeline_text:
+            st.markdown(f"**{md(timeline_text)}**")
+        for n in notes:
+            st.caption(md(n))
         st.caption("Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; populations : INSEE — populations "
                    "légales 2023 ; EPCI : DGCL 2026 (Licence Ouverte 2.0). Périmètres des CPTS : documents sources du "
                    "registre (page Sources).")
 
-    # --- a click on the map selects the commune under it (not pans or zooms) ---------------------
     if handle_click(out):
         st.rerun()  # only when the on_change callback did not already see this click
 
-    # --- shareable URL ------------------------------------------------------------------------
     wanted = {"commune": S["commune"]} if S.get("commune") else ({"cpts": S["cpts"]} if S.get("cpts") else {})
+    if presentation:
+        wanted["mode"] = "presentation"
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
     with right:
-        if S.get("commune"):
+        if presentation and S.get("cpts"):
+            key_figures(atlas, atlas.territory(S["cpts"]))
+        elif S.get("commune"):
             commune_panel(atlas, S["commune"])
             ts = atlas.territories_of(S["commune"])
             if not ts:
@@ -150,19 +260,40 @@ def render() -> None:
             elif len(ts) > 1:
                 st.warning(f"Cette commune figure dans {len(ts)} CPTS d'après les sources (chevauchement de périmètres).")
             for t in ts:
-                cpts_card(atlas, t)
+                if presentation:
+                    key_figures(atlas, t)
+                else:
+                    cpts_card(atlas, t)
         elif S.get("cpts"):
             cpts_card(atlas, atlas.territory(S["cpts"]))
         else:
-            st.subheader("Cliquez sur une commune")
-            pop = sum(t.population for t in mapped)
-            st.markdown(
-                f"La carte montre **{len(mapped)} territoires de CPTS** documentés par les sources du registre "
-                f"({len(atlas.territories)} CPTS connues au total), soit **{fr_int(pop)} habitants** "
-                "(populations légales 2023, communes comptées une fois par CPTS).\n\n"
-                "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
-                "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
-                "pas encore la liste complète de l'ARS.")
-            unmapped = [t for t in atlas.territories if not t.perimetre_connu]
-            if unmapped:
-                st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(t.nom) for t in unmapped) + ".")
+            intro(atlas)
+
+
+def key_figures(atlas, t) -> None:
+    """Presentation: the few figures that matter, large, each with its nature and source."""
+    st.subheader(md(t.nom))
+    st.markdown(md(facts.status_line(t)))
+    figs, gap = facts.population_figures(t, atlas.registry)
+    for f in figs + facts.commune_figures(t, atlas.registry) + facts.funding_figures(t, atlas.registry) \
+            + facts.smt_figures(t, atlas.registry):
+        figure_line(f)
+    if gap:
+        st.markdown(f":orange[{md(gap)}]")
+
+
+def intro(atlas) -> None:
+    mapped = [t for t in atlas.territories if t.perimetre_connu]
+    codes = {c for t in mapped for c in t.codes}
+    pop = int(atlas.communes.loc[atlas.communes["code"].isin(codes), "population"].sum())
+    st.subheader("Cliquez sur une commune")
+    st.markdown(
+        f"La carte montre **{len(mapped)} territoires de CPTS** documentés par les sources du registre "
+        f"({len(atlas.territories)} CPTS connues au total) : **{fr_int(pop)} habitants** dans "
+        f"{fr_int(len(codes))} communes (calculé : INSEE, populations légales 2023, chaque commune comptée une fois).\n\n"
+        "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
+        "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
+        "pas encore la liste complète de l'ARS.")
+    unmapped = [t for t in atlas.territories if not t.perimetre_connu]
+    if unmapped:
+        st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(t.nom) for t in unmapped) + ".")

@@ -6,6 +6,10 @@ map depends only on the data and on the basemap switch; the selection is drawn t
 """
 from __future__ import annotations
 
+import html
+import re
+from dataclasses import dataclass
+
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
@@ -23,25 +27,53 @@ class Legend(MacroElement):
     {% macro html(this, kwargs) %}
     <div class="cpts-legend" style="position:absolute; z-index:1000; bottom:24px; left:12px; max-width:320px;
          background:rgba(255,255,255,.94); padding:8px 10px; border-radius:6px; font:13px/1.35 sans-serif;
-         box-shadow:0 1px 4px rgba(0,0,0,.3); font-size:12px;">
-      <div style="font-weight:600; margin-bottom:4px;">CPTS documentées</div>
+         box-shadow:0 1px 4px rgba(0,0,0,.3); font-size:{{ this.font_px }}px;">
+      <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
       {% for item in this.items %}
       <div><span style="display:inline-block;width:14px;height:14px;background:{{ item.color }};
            border:1px solid #444;vertical-align:-2px;margin-right:6px;"></span>{{ item.label }}</div>
       {% endfor %}
-      <div><span style="display:inline-block;width:14px;height:14px;background:{{ this.grey }};
-           border:1px solid #444;vertical-align:-2px;margin-right:6px;"></span>Aucune CPTS documentée dans les sources</div>
     </div>
     {% endmacro %}
     {% macro script(this, kwargs) %}{% endmacro %}
     """)
 
-    def __init__(self, items: list[dict], grey: str):
+    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12):
+        """``items``: (colour "#rrggbb", label) pairs; title and labels are HTML-escaped here."""
         super().__init__()
         self._name = "Legend"
-        self.items = [{"color": i["color"], "label": i["nom"] + (" (périmètre approché)" if i["approximatif"] else "")}
-                      for i in items]
-        self.grey = grey
+        self.title = h(title)
+        self.items = [{"color": _color(c), "label": h(label)} for c, label in items]
+        self.font_px = int(font_px)
+
+
+def _color(c: str) -> str:
+    """Only '#rrggbb' colours reach the map's CSS."""
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", c or ""):
+        raise ValueError(f"couleur invalide : {c!r}")
+    return c
+
+
+class Labels(MacroElement):
+    """CPTS names written on their territory (presentation mode). Text is escaped before JSON."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    {{ this.labels|tojson }}.forEach(function (l) {
+        L.marker([l[0], l[1]], {interactive: false, keyboard: false, icon: L.divIcon({
+            className: "cpts-label", iconSize: null,
+            html: '<div style="transform:translate(-50%,-50%);white-space:nowrap;font:700 {{ this.font_px }}px sans-serif;' +
+                  'color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 4px #fff;">' + l[2] + '</div>'})
+        }).addTo({{ this._parent.get_name() }});
+    });
+    {% endmacro %}
+    """)
+
+    def __init__(self, labels: list[tuple[float, float, str]], font_px: int = 15):
+        super().__init__()
+        self._name = "Labels"
+        self.labels = [[float(lat), float(lon), h(text)] for lat, lon, text in labels]
+        self.font_px = int(font_px)
 
 
 class MetricScale(MacroElement):
@@ -95,9 +127,11 @@ class CommuneLayer(MacroElement):
 
     _template = Template("""
     {% macro script(this, kwargs) %}
+    var {{ this.get_name() }}_fills = {{ this.fills|tojson }};
     var {{ this.get_name() }} = L.geoJson(null, {
         style: function (f) {
-            return {fillColor: f.properties.fill, fillOpacity: f.properties.n ? 0.55 : 0.45,
+            var fill = {{ this.get_name() }}_fills[f.properties.code] || f.properties.fill;
+            return {fillColor: fill, fillOpacity: f.properties.n ? {{ this.opacity }} : 0.45,
                     color: "#ffffff", weight: 0.6};
         },
         onEachFeature: function (f, layer) {
@@ -120,37 +154,66 @@ class CommuneLayer(MacroElement):
     {% endmacro %}
     """)
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, fills: dict[str, str] | None = None, opacity: float = 0.55):
+        """``fills``: INSEE code -> colour overriding the CPTS colour (thematic maps, timeline)."""
         super().__init__()
         self._name = "CommuneLayer"
         self.url = url
+        self.fills = {code: _color(c) for code, c in sorted((fills or {}).items())}
+        self.opacity = float(opacity)
 
 
-def build_base_map(md: MapData, communes_url: str, online_basemap: bool = False, fit: bool = True) -> folium.Map:
-    """A NEW folium map each call (never cache the Map object): identical for identical inputs."""
+@dataclass(frozen=True)
+class MapStyle:
+    """What the base map shows besides the communes: all plain data, so equal styles give equal maps."""
+    legend_title: str = "CPTS documentées"
+    legend_items: tuple[tuple[str, str], ...] = ()
+    fills: tuple[tuple[str, str], ...] = ()          # (INSEE code, colour) overrides
+    territory_ids: tuple[str, ...] | None = None     # outlines to draw (None = all)
+    labels: tuple[tuple[float, float, str], ...] = ()
+    presentation: bool = False
+
+
+def default_legend(md: MapData) -> tuple[tuple[str, str], ...]:
     from geo.mapdata import NO_CPTS_COLOR
+    items = [(i["color"], html.unescape(i["nom"]) + (" (périmètre approché)" if i["approximatif"] else "")) for i in md.legend]
+    return tuple(items) + ((NO_CPTS_COLOR, "Aucune CPTS documentée dans les sources"),)
 
+
+def build_base_map(md: MapData, communes_url: str, online_basemap: bool = False, fit: bool = True,
+                   style: MapStyle | None = None) -> folium.Map:
+    """A NEW folium map each call (never cache the Map object): identical for identical inputs."""
+    style = style or MapStyle(legend_items=default_legend(md))
     (south, west), (north, east) = md.bounds
     m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=7.5,
                 zoomSnap=0.25, zoomDelta=0.5)
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
-    CommuneLayer(communes_url).add_to(m)
+    CommuneLayer(communes_url, dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
+    territories = md.territories
+    if style.territory_ids is not None:
+        keep = set(style.territory_ids)
+        territories = {"type": "FeatureCollection",
+                       "features": [f for f in md.territories["features"] if f["properties"]["id"] in keep]}
+    weight = 4 if style.presentation else 2.5
     PrecomputedBoundsGeoJson(
-        md.territories,
+        territories,
         md.bounds,
         name="Territoires des CPTS",
-        style_function=lambda f: {"fill": False, "color": f["properties"]["color"], "weight": 2.5, "opacity": 0.95},
+        style_function=lambda f: {"fill": False, "color": f["properties"]["color"], "weight": weight, "opacity": 0.95},
         interactive=False,
     ).add_to(m)
     PrecomputedBoundsGeoJson(
         md.departements,
         md.bounds,
         name="Départements",
-        style_function=lambda _f: {"fill": False, "color": "#333333", "weight": 1.6, "opacity": 0.9},
+        style_function=lambda _f: {"fill": False, "color": "#333333", "weight": 2 if style.presentation else 1.6,
+                                   "opacity": 0.9},
         interactive=False,
     ).add_to(m)
-    Legend(md.legend, NO_CPTS_COLOR).add_to(m)
+    Legend(style.legend_title, list(style.legend_items), font_px=15 if style.presentation else 12).add_to(m)
+    if style.labels:
+        Labels(list(style.labels)).add_to(m)
     if fit:
         FitOnLoad(md.bounds).add_to(m)
     if online_basemap:
