@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="valide le registre et affiche le rapport de qualité des données")
     c.add_argument("--registry", default=str(REGISTRY_DIR))
     c.set_defaults(func=cmd_check)
+
+    from .import_cli import register as register_import
+    register_import(sub)
     return p
 
 

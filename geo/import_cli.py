@@ -1,0 +1,172 @@
+"""``python -m geo import FILE [--dry-run] [--json]`` and ``python -m geo export FILE``.
+
+Exit codes of ``import``: 0 = resolved (and published unless --dry-run); 1 = rows to fix (nothing
+written); 2 = unusable file or publication impossible (French message on stderr, nothing written).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .paths import COMMUNES_PARQUET, REGISTRY_DIR
+
+
+def register(subparsers) -> None:
+    """Add the ``import`` and ``export`` subcommands to geo/cli.py's parser."""
+    from .registry_store import DEFAULT_BACKUPS
+
+    i = subparsers.add_parser(
+        "import", help="importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
+        description="Lit la liste, résout les communes, signale chaque ligne non utilisée, puis (sans --dry-run) "
+                    "remplace le périmètre des CPTS du fichier et crée les nouvelles, après sauvegarde.")
+    i.add_argument("file", metavar="FICHIER")
+    i.add_argument("--dry-run", action="store_true", help="n'écrit rien : affiche seulement le résultat")
+    i.add_argument("--json", action="store_true", help="sortie JSON {territories, problems, summary}")
+    i.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
+    i.add_argument("--backups", default=str(DEFAULT_BACKUPS), help=argparse.SUPPRESS)
+    i.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
+    i.set_defaults(func=cmd_import)
+
+    e = subparsers.add_parser("export", help="exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)")
+    e.add_argument("file", metavar="FICHIER")
+    e.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
+    e.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
+    e.set_defaults(func=cmd_export)
+
+
+def _load(communes_path: str, registry_root: str):
+    from .matching import Matcher
+    from .referential import load_communes
+    from .registry import load_registry
+    communes = load_communes(Path(communes_path))
+    return communes, Matcher(communes), load_registry(Path(registry_root))
+
+
+def _err(msg: str) -> int:
+    print(f"Erreur : {msg}", file=sys.stderr)
+    return 2
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importing import ImportFileError, analyze, registry_codes
+    from .registry_store import PublishError, fingerprints, publish
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _err(f"fichier introuvable : {path}")
+    except IsADirectoryError:
+        return _err(f"{path} est un dossier, pas un fichier")
+    except OSError as e:
+        return _err(f"fichier illisible : {path} ({e.strerror})")
+    communes, matcher, registry = _load(args.communes, args.registry)
+    prints = fingerprints(Path(args.registry))
+    try:
+        result = analyze(data, path.name, communes, matcher, registry, registry_codes(registry, communes, matcher))
+    except ImportFileError as e:
+        return _err(f"{path.name} inutilisable.\n{e}")
+
+    payload = result.to_json()
+    status = 1 if result.blocking else 0
+    publication = None
+    if not args.dry_run:
+        if result.blocking:
+            publication = {"ecrit": False, "message": f"{len(result.blocking)} ligne(s) à corriger : rien n'a été écrit."}
+        elif not result.changes:
+            publication = {"ecrit": False, "message": "Aucune modification : le registre correspond déjà au fichier."}
+        else:
+            try:
+                report = publish(result, Path(args.registry), Path(args.backups), expected=prints)
+            except PublishError as e:
+                if args.json:
+                    payload["summary"]["publication"] = {"ecrit": False, "message": str(e)}
+                    print(json.dumps(payload, ensure_ascii=False, indent=1))
+                return _err(str(e))
+            publication = {"ecrit": True, "message": report.text(), "sauvegarde": str(report.backup),
+                           "creees": report.created, "modifiees": report.updated, "fichiers": report.files}
+        payload["summary"]["publication"] = publication
+
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+    else:
+        print(_text_report(result, publication, args.dry_run))
+    return status
+
+
+def _text_report(result, publication, dry_run: bool) -> str:
+    from .formatting import fr_int, plural
+    s = result.summary()
+    out = [f"Fichier « {result.fichier} » : {s['format'].upper()}"
+           + (f", encodage {s['encodage']}" if s["encodage"] else "")
+           + (f", séparateur {s['separateur']}" if s["separateur"] else "")
+           + (f", feuille « {s['feuille']} »" if s["feuille"] else "")
+           + (f", en-tête ligne {s['ligne_entete']}" if s.get("ligne_entete") else "") + "."]
+    out.append(result.columns_text())
+    if result.ignored_headers:
+        out.append("Colonnes ignorées : " + ", ".join(f"« {h} »" for h in result.ignored_headers) + ".")
+    out += result.notes
+    out.append("")
+    for t in result.territories:
+        if t.nouvelle:
+            what = f"NOUVELLE ({t.id}) : {plural(len(t.codes), 'commune')}"
+        elif t.changed:
+            what = f"modifiée ({t.id}) : {plural(len(t.codes), 'commune')}, +{len(t.added)} / −{len(t.removed)}"
+        else:
+            what = f"inchangée ({t.id})"
+        flag = f" — {plural(t.blocking, 'ligne')} à corriger" if t.blocking else ""
+        out.append(f"  {t.nom} : {what}{flag} [lignes {_short(t.lines)}]")
+    if result.problems:
+        out.append("")
+        out.append("Problèmes :")
+        for p in sorted(result.problems, key=lambda p: (p.line, p.kind)):
+            tag = "À CORRIGER" if p.blocking else "info"
+            sug = ""
+            if p.suggestions:
+                sug = " Suggestions : " + ", ".join(
+                    f"{x['nom']} ({x.get('code') or x.get('id')})" for x in p.suggestions[:5]) + "."
+            out.append(f"  ligne {p.line} [{tag}] {p.message}{sug}")
+    out.append("")
+    out.append(f"{fr_int(s['lignes'])} lignes : {fr_int(s['lignes_utilisees'])} utilisées, "
+               f"{fr_int(s['lignes_non_utilisees'])} non utilisées ({fr_int(len(s['lignes_bloquantes']))} à corriger) ; "
+               f"{plural(s['cpts'], 'CPTS', 'CPTS')} dont {s['cpts_nouvelles']} nouvelle(s), "
+               f"{s['cpts_modifiees']} modifiée(s), {s['cpts_inchangees']} inchangée(s).")
+    if dry_run:
+        out.append("Essai (--dry-run) : rien n'a été écrit.")
+    elif publication:
+        out.append(publication["message"])
+    return "\n".join(out)
+
+
+def _short(lines: list[int]) -> str:
+    from .importing import _ranges
+    text = _ranges(lines)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .registry_store import export_bytes
+    from .territories import build_territories
+    path = Path(args.file)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        return _err("extension attendue .csv ou .xlsx")
+    communes, matcher, registry = _load(args.communes, args.registry)
+    territories = build_territories(registry, communes, matcher)
+    data = export_bytes(registry, territories, dict(zip(communes["code"], communes["nom"])), fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    n = sum(1 for _ in territories)
+    print(f"Registre exporté dans {path} ({n} CPTS, format {fmt.upper()}).")
+    return 0
