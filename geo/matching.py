@@ -507,7 +507,7 @@ class Matcher:
     # ------------------------------------------------------------------ #
 
     def _cand(self, code: str, score: float = 1.0) -> Candidate:
-        return Candidate(code, self._nom[code], self._dep[code], round(float(score), 4))
+        return Candidate(code, self._nom[code], self._dep[code], float(score))
 
     def _done(self, query, code, method, score, message, candidates=()) -> Resolution:
         return Resolution(
@@ -674,6 +674,20 @@ class Matcher:
             if discarded:
                 msg = msg[:-1] + f" ; {len(discarded)} homonyme(s) hors de {self._deps_txt(deps)} écarté(s)."
             return self._done(query, code, "ancien_nom", 1.0, msg)
+        # a current commune wins over a commune déléguée of the same name: say so
+        hit_key = next(self._e_key[i] for i in hits if self._e_code[i] == code)
+        shadowed = [
+            self._e_code[i]
+            for i in self._key[1].get(hit_key, ())
+            if self._e_code[i] != code and (deps is None or self._e_dep[i] in deps)
+        ]
+        also = ""
+        if shadowed:
+            also = (
+                " Ce nom est aussi celui d'une commune déléguée ou associée de "
+                + ", ".join(self._label(c) for c in self._by_population(shadowed)[:3])
+                + " : la commune actuelle a été préférée."
+            )
         if discarded:
             n = len(discarded)
             msg = (
@@ -684,10 +698,10 @@ class Matcher:
                 + ("…" if n > 3 else "")
                 + ")."
             )
-            return self._done(query, code, "homonyme_departement", 1.0, msg)
+            return self._done(query, code, "homonyme_departement", 1.0, msg + also)
         if level == "raw":
-            return self._done(query, code, "exact", 1.0, f"« {s} » : {self._label(code)}{hint_txt}.")
-        msg = f"« {s} » reconnu comme « {self._nom[code]} » ({code}){article}{hint_txt}."
+            return self._done(query, code, "exact", 1.0, f"« {s} » : {self._label(code)}{hint_txt}.{also}")
+        msg = f"« {s} » reconnu comme « {self._nom[code]} » ({code}){article}{hint_txt}.{also}"
         return self._done(query, code, "normalise", 1.0, msg)
 
     # fuzzy ----------------------------------------------------------------
