@@ -71,6 +71,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # iframe of the streamlit-folium component (Streamlit sets title=<component name>)
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+APP_EXCEPTION = '[data-testid="stException"]'
 
 _TIMINGS_KEY = pytest.StashKey[list]()
 
@@ -343,12 +344,22 @@ class MapHandle:
 def wait_for_folium_map(page, started: float | None = None, timeout_ms: int = MAP_TIMEOUT_MS) -> MapHandle:
     """Wait until the st_folium iframe holds an interactive Leaflet map."""
     t0 = time.monotonic() if started is None else started
-    handle = page.wait_for_selector(FOLIUM_IFRAME, state="attached", timeout=timeout_ms)
+    # fail fast (with the traceback) if the script crashes before the map
+    handle = page.wait_for_selector(
+        f"{FOLIUM_IFRAME}, {APP_EXCEPTION}", state="attached", timeout=timeout_ms
+    )
+    if handle.get_attribute("data-testid") == "stException":
+        pytest.fail("the app raised before drawing the map:\n" + handle.inner_text()[:4000], pytrace=False)
     frame = handle.content_frame()
     assert frame is not None, "streamlit-folium iframe has no frame"
     t_iframe = time.monotonic() - t0
     frame.wait_for_selector(".leaflet-container", state="attached", timeout=timeout_ms)
-    frame.locator("path.leaflet-interactive").first.wait_for(state="visible", timeout=timeout_ms)
+    # Leaflet clips shapes outside the view to "M0 0": wait for one really drawn in the view.
+    frame.wait_for_function(
+        "() => [...document.querySelectorAll('path.leaflet-interactive')]"
+        ".some(p => p.getAttribute('d') && p.getAttribute('d') !== 'M0 0')",
+        timeout=timeout_ms,
+    )
     t_map = time.monotonic() - t0
     n = frame.locator("path.leaflet-interactive").count()
     return MapHandle(page=page, frame=frame, seconds_to_iframe=t_iframe, seconds_to_interactive=t_map, paths=n)
