@@ -256,6 +256,17 @@ def similarity(a: str, b: str) -> float:
     return _sim(a, b, _lcs_masks(b))
 
 
+def _de(nom: str) -> str:
+    """« de » before a commune name, French style: du Pertre, des Fougerêts, d'Arboys, de La Gacilly."""
+    if nom.startswith("Le "):
+        return "du " + nom[3:]
+    if nom.startswith("Les "):
+        return "des " + nom[4:]
+    if nom[:1] in "AEIOUYÉÈÊÂÎÔÛ" and nom[:1]:
+        return "d'" + nom
+    return "de " + nom
+
+
 def _fmt_score(x: float) -> str:
     return f"{x:.2f}".replace(".", ",")
 
@@ -272,11 +283,13 @@ def _norm_dep(d: object) -> str:
 
 
 def _norm_deps(departements) -> frozenset[str] | None:
+    """None, or the set of département codes; an empty list means no restriction."""
     if departements is None:
         return None
     if isinstance(departements, (str, int)):
         departements = [departements]
-    return frozenset(_norm_dep(d) for d in departements)
+    deps = frozenset(d for d in map(_norm_dep, departements) if d)
+    return deps or None
 
 
 def _as_list(v: object) -> list:
@@ -545,7 +558,7 @@ class Matcher:
 
         # INSEE code given directly (also a code whose leading 0 a spreadsheet dropped)
         up = s.upper()
-        if len(up) == 4 and up.isdigit() and ("0" + up) in self._nom:
+        if len(up) == 4 and up.isdigit() and (("0" + up) in self._nom or ("0" + up) in self._ancien_code):
             return self._by_code(query, "0" + up, deps, padded=True)
         if _CODE_RE.match(up):
             return self._by_code(query, up, deps)
@@ -670,7 +683,7 @@ class Matcher:
         if anc:
             via = sorted({self._e_label[i] for i in hits if self._e_code[i] == code})[0]
             name = f"« {s} »" if normalize_name(via) == normalize_name(s) else f"« {s} » (« {via} »)"
-            msg = f"{name} est une commune déléguée ou associée de {self._label(code)} depuis la fusion{article}{hint_txt}."
+            msg = f"{name} est une commune déléguée ou associée {_de(self._label(code))} depuis la fusion{article}{hint_txt}."
             if discarded:
                 msg = msg[:-1] + f" ; {len(discarded)} homonyme(s) hors de {self._deps_txt(deps)} écarté(s)."
             return self._done(query, code, "ancien_nom", 1.0, msg)
@@ -684,8 +697,8 @@ class Matcher:
         also = ""
         if shadowed:
             also = (
-                " Ce nom est aussi celui d'une commune déléguée ou associée de "
-                + ", ".join(self._label(c) for c in self._by_population(shadowed)[:3])
+                " Ce nom est aussi celui d'une commune déléguée ou associée "
+                + ", ".join(_de(self._label(c)) for c in self._by_population(shadowed)[:3])
                 + " : la commune actuelle a été préférée."
             )
         if discarded:
@@ -817,8 +830,8 @@ class Matcher:
         if best >= FUZZY_THRESHOLD and best - second >= FUZZY_MARGIN:
             if self._e_anc[bi]:
                 msg = (
-                    f"« {s} » corrigé en « {label} », commune déléguée ou associée de "
-                    f"{self._label(best_code)}, similarité {_fmt_score(best)}{hint_txt}."
+                    f"« {s} » corrigé en « {label} », commune déléguée ou associée "
+                    f"{_de(self._label(best_code))}, similarité {_fmt_score(best)}{hint_txt}."
                 )
             else:
                 msg = f"« {s} » corrigé en « {label} » ({best_code}), similarité {_fmt_score(best)}{hint_txt}."
@@ -856,5 +869,5 @@ class Matcher:
     def _entry_txt(self, i: int) -> str:
         code = self._e_code[i]
         if self._e_anc[i]:
-            return f"« {self._e_label[i]} » (commune déléguée de {self._label(code)})"
+            return f"« {self._e_label[i]} » (commune déléguée {_de(self._label(code))})"
         return f"« {self._e_label[i]} » ({code})"

@@ -15,7 +15,7 @@ import unicodedata
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import matching
@@ -419,6 +419,8 @@ def test_unknown_departement_resolves_nothing_by_name(matcher):
 def test_departements_may_be_given_as_one_string_or_numbers(matcher):
     assert matcher.resolve("Plouhinec", "29").code == "29197"
     assert matcher.resolve("Plouhinec", [29]).code == "29197"
+    assert matcher.resolve("Vitré", []).code == "35360"  # an empty list restricts nothing
+    assert matcher.resolve("Plouhinec", []).method == "ambigu"
 
 
 # --------------------------------------------------------------------------- resolve_many
