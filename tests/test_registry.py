@@ -33,8 +33,18 @@ from geo.registry import (
     validate_registry,
 )
 
-SEEDS_DIR = Path(os.environ.get("CPTS_SEEDS_DIR", "/work/shared/seeds"))
+# The registry's source documents are versioned with it (data/registry/documents/); CPTS_SEEDS_DIR
+# can point at another copy (e.g. the team's shared/seeds) to check it too.
+SEEDS_DIR = Path(os.environ.get("CPTS_SEEDS_DIR", str(DEFAULT_ROOT / "documents")))
 needs_seeds = pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"source documents absent ({SEEDS_DIR})")
+SHARED_SEEDS = DEFAULT_ROOT.parents[2] / "shared" / "seeds"   # the team's originals, beside the clone
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="shared/seeds not beside this clone")
+def test_versioned_documents_are_exact_copies_of_the_seeds():
+    for original in sorted(SHARED_SEEDS.glob("*.txt")):
+        copy = DEFAULT_ROOT / "documents" / original.name
+        assert copy.read_bytes() == original.read_bytes(), original.name
 
 EXPECTED_IDS = {
     "pays-de-vitre",
