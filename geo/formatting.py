@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
@@ -43,18 +44,25 @@ def fr_signed_pct(x: float, decimals: int = 1) -> str:
     return ("+" if x > 0 else "−" if x < 0 else "") + fr_pct(abs(x), decimals)
 
 
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
 def fr_date(value: str | _dt.date | None) -> str:
-    """'2022-09-29' -> '29 septembre 2022'; '2023-09' -> 'septembre 2023'; '2021' -> '2021'."""
+    """'2022-09-29' -> '29 septembre 2022'; '2023-09' -> 'septembre 2023'; '2021' -> '2021'.
+
+    None or '' -> 'date inconnue'; any other text is returned unchanged."""
     if value is None or value == "":
         return "date inconnue"
     s = value.isoformat() if isinstance(value, _dt.date) else str(value)
-    parts = s.split("-")
-    if len(parts) == 3:
-        day = int(parts[2])
-        return f"{'1er' if day == 1 else day} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    return parts[0]
+    m = _ISO_DATE.match(s)
+    if not m:
+        return s
+    year, month, day = m.groups()
+    if month is None:
+        return year
+    if day is None:
+        return f"{MONTHS[int(month) - 1]} {year}"
+    return f"{'1er' if int(day) == 1 else int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:

@@ -35,6 +35,8 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 import yaml
 
+from .formatting import fr_date
+
 from geo.paths import REGISTRY_DIR
 
 __all__ = [
@@ -127,11 +129,6 @@ SOURCE_TYPES: tuple[str, ...] = ("communiqué de presse", "dépliant", "page web
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DEPT_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-_MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
 
 
 # --------------------------------------------------------------------------- problems
@@ -1227,19 +1224,7 @@ def check_citations(registry: Registry, seeds_dir: Path) -> list[Problem]:
 
 def format_date_fr(date: str | None) -> str:
     """"2022-09-29" -> "29 septembre 2022", "2023-09" -> "septembre 2023", "2021" -> "2021"."""
-    if not date:
-        return "date inconnue"
-    match = _DATE_RE.match(date)
-    if not match:
-        return date
-    year, month, day = match.groups()
-    if month is None:
-        return year
-    month_name = _MONTHS_FR[int(month) - 1]
-    if day is None:
-        return f"{month_name} {year}"
-    day_text = "1er" if int(day) == 1 else str(int(day))
-    return f"{day_text} {month_name} {year}"
+    return fr_date(date)
 
 
 def format_source(source_id: str, registry: Registry) -> str:
