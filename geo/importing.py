@@ -266,7 +266,7 @@ def _missing_fields(chosen: Mapping[str, ColumnChoice], geo: bool = False) -> li
 
 def _missing_message(missing: list[str], headers: list[str], where: str, geo: bool = False) -> str:
     what = {"cpts": "le nom de la CPTS", "commune": "la commune (nom ou code INSEE)"}
-    shown = ", ".join(f"« {h} »" for h in headers[:20] if h) or "aucun"
+    shown = ", ".join(f"« {h[:60]}{'…' if len(h) > 60 else ''} »" for h in headers[:20] if h) or "aucun"
     lines = [f"Colonnes introuvables : {' et '.join(what[m] for m in missing)}.",
              f"En-têtes lus ({where}) : {shown}."]
     if "cpts" in missing:
@@ -309,10 +309,10 @@ _FORMULA_START = set("=+-@\t\r")
 def clean_cell(v: object) -> str:
     """Cell text as written, whitespace collapsed; the apostrophe our exports put before a cell
     starting with = + - @ (formula neutralisation) is removed."""
-    s = _WS.sub(" ", _s(v).replace("\x00", "")).strip()
-    if len(s) > 1 and s[0] == "'" and s[1] in "=+-@":
+    s = _s(v)
+    if len(s) > 1 and s[0] == "'" and s[1] in "=+-@\t\r":
         s = s[1:]
-    return s[:_MAX_CELL]
+    return _WS.sub(" ", s.replace("\x00", "")).strip()[:_MAX_CELL]
 
 
 def _is_empty(cells: list[object]) -> bool:
@@ -962,9 +962,12 @@ def analyze(
     reps = None
     if geo:
         reps = _representative_points(communes)
+    last_cpts = ""
     for line, cells in table.rows:
         cpts_name = col(cells, "cpts")
         cpts_id = col(cells, "cpts_id")
+        if cpts_name or cpts_id:
+            last_cpts = cpts_name or cpts_id
         commune = col(cells, "commune")
         code = col(cells, "insee").lstrip("'")
         dep_txt = col(cells, "departement")
@@ -985,8 +988,8 @@ def analyze(
             continue
         if not cpts_name and not cpts_id:
             row.status = "sans_cpts"
-            prev = next((r.cpts for r in reversed(rows) if r.cpts), None)
-            hint = (f" (la ligne précédente porte « {prev} » : cellule fusionnée ou nom à recopier ?)" if prev else "")
+            hint = (f" (la ligne précédente porte « {last_cpts} » : cellule fusionnée ou nom à recopier ?)"
+                    if last_cpts else "")
             row.message = "Nom de CPTS vide" + hint + "."
             problems.append(ImportProblem(line, commune or code, row.message, kind="cpts_manquante", blocking=True))
             rows.append(row)
@@ -1115,7 +1118,7 @@ def analyze(
                 first = seen_codes[row.code]
                 first_row = next(r for r, _ in members if r.line == first)
                 same_name = normalize_name(first_row.commune) == normalize_name(row.commune)
-                why = ("" if same_name or not row.commune else
+                why = ("" if same_name or not row.commune or not first_row.commune else
                        f" (« {first_row.commune} » et « {row.commune} » désignent aujourd'hui la même commune)")
                 row.status = "doublon"
                 row.message = f"Doublon : {names.get(row.code, row.code)} ({row.code}) déjà listée ligne {first} pour cette CPTS{why}."
