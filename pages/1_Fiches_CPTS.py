@@ -1,0 +1,114 @@
+"""Fiches CPTS: one CPTS at a time — its card, its territory, its communes and how each was found.
+
+``?cpts=<id>`` selects a CPTS; choosing one in the list updates the URL (shareable link).
+"""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.formatting import fr_int, plural
+from geo.mapdata import territory_colors
+from geo.registry import format_source
+from geo.tables import commune_table
+from ui.cards import cpts_card
+from ui.data import get_atlas, get_map_data
+from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, territory_map
+from ui.text import md
+
+st.set_page_config(layout="wide", page_title="Fiches CPTS — Carte des CPTS", page_icon="🗺️")
+
+atlas = get_atlas()
+S = st.session_state
+ids = [t.id for t in atlas.territories]
+KEY = "fiche_cpts"
+
+# --- the URL decides (deep link), the list writes back to the URL ------------------------------
+wanted = st.query_params.get("cpts")
+link_error = None
+if wanted:
+    if wanted in ids:
+        S[KEY] = wanted
+    else:
+        link_error = f"Le lien demande la CPTS « {wanted} », inconnue du registre. Choisissez-en une dans la liste."
+if S.get(KEY) not in ids:
+    S[KEY] = next((t.id for t in atlas.territories if t.perimetre_connu), ids[0])
+if not wanted:
+    st.query_params["cpts"] = S[KEY]
+
+
+def _on_choose() -> None:
+    st.query_params["cpts"] = S[KEY]
+
+
+def _label(cpts_id: str) -> str:
+    t = atlas.territory(cpts_id)
+    return t.nom + ("" if t.perimetre_connu else " — périmètre non documenté")
+
+
+st.title("Fiches CPTS")
+if link_error:
+    st.error(md(link_error))
+st.selectbox("CPTS", options=ids, key=KEY, format_func=_label, on_change=_on_choose,
+             help="Les CPTS du registre (documents sources). Le lien de la page désigne la CPTS choisie.")
+t = atlas.territory(S[KEY])
+
+left, right = st.columns([0.48, 0.52], gap="large")
+with left:
+    cpts_card(atlas, t, full=True)
+
+with right:
+    if t.perimetre_connu:
+        st.subheader("Territoire")
+        md_ = get_map_data()
+        color = territory_colors(atlas.territories)[t.id]
+        st_folium(territory_map(md_, t, color), key=f"fiche-carte-{t.id}", height=420,
+                  use_container_width=True, returned_objects=[])
+        if t.approximatif:
+            st.warning("Périmètre approché : la carte montre les communes que les sources permettent d'identifier, "
+                       "pas nécessairement le territoire exact.")
+
+        st.subheader("Communes du territoire")
+        table = commune_table(t, atlas.communes)
+        st.markdown(
+            f"**{plural(t.n_communes, 'commune')}**, **{fr_int(t.population)} habitants** :green-badge[calculé]")
+        st.caption(f"INSEE, COG 2026 et populations légales {t.population_millesime} (population municipale), "
+                   "sur le périmètre décrit par les sources.")
+        frame(
+            french_table(table, {"population": FMT_INT}),
+            height=min(38 + 35 * len(table), 560),
+            column_config={
+                "code": st.column_config.TextColumn("Code INSEE", width="small"),
+                "nom": st.column_config.TextColumn("Commune"),
+                "departement": st.column_config.TextColumn("Département"),
+                "epci": st.column_config.TextColumn("EPCI (DGCL 2026)"),
+                "population": st.column_config.NumberColumn(
+                    f"Population {t.population_millesime}", help="Population municipale, INSEE (calculé)"),
+                "resolution": st.column_config.TextColumn(
+                    "Nom dans la source",
+                    help="Comment le nom écrit par la source a été rattaché à la commune du COG 2026."),
+            },
+        )
+        st.caption(
+            "« nom exact » : écrit comme au COG (à la typographie près quand « écrit … ») ; « corrigé de » : faute "
+            "de frappe corrigée automatiquement ; « ancien nom » : commune déléguée ou associée depuis une fusion ; "
+            "« d'après l'EPCI » : commune de l'intercommunalité citée par la source, absente de sa liste nominative.")
+    else:
+        st.subheader("Territoire")
+        st.info("**Périmètre non documenté.** Aucun document source du registre ne donne la liste des communes de "
+                "cette CPTS : elle n'apparaît pas sur la carte et n'entre dans aucun calcul de population ni de "
+                "couverture.")
+        c = t.cpts
+        deps = ", ".join(md(d) for d in c.departements) or "non renseigné"
+        lines = [f"- Département(s) cité(s) : {deps}"]
+        if c.perimetre.note:
+            lines.append(f"- Note du registre : {md(c.perimetre.note)}")
+        if c.population_declaree:
+            lines.append(f"- Population déclarée : {fr_int(c.population_declaree.valeur)} habitants :blue-badge[déclaré]")
+        for n in c.notes:
+            lines.append(f"- {md(n)}")
+        st.markdown("**Ce que disent les sources**\n" + "\n".join(lines))
+        st.caption("Sources : " + " ; ".join(md(format_source(j.source, atlas.registry))
+                                            for j in dict((j.source, j) for j in c.statut.jalons).values()))
+
+attribution_caption()

@@ -1,0 +1,168 @@
+"""Couverture: how much of Brittany the documented CPTS cover (computed), beside the sources' figures."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.formatting import fr_date, fr_int, fr_pct, plural
+from geo.tables import (DEPARTEMENTS_BRETAGNE, communes_outside, context_rows, coverage_table, filter_communes,
+                        scope_view, signature_timeline)
+from ui.data import get_atlas, get_layer_urls, get_map_data
+from ui.map import build_base_map
+from ui.pages_common import FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, text_table
+from ui.text import md
+
+st.set_page_config(layout="wide", page_title="Couverture — Carte des CPTS", page_icon="🗺️")
+
+atlas = get_atlas()
+reg = atlas.registry
+Col = st.column_config
+mapped = [t for t in atlas.territories if t.perimetre_connu]
+
+st.title("Couverture de la Bretagne")
+cov = coverage_table(atlas.communes, atlas.territories)
+rec = reg.context_figure("bretagne-cpts-reconnues-2024")
+proj = reg.context_figure("bretagne-projets-2024")
+st.warning(
+    f"**Minimum des CPTS documentées, pas couverture réelle.** Les chiffres calculés ci-dessous ne comptent que les "
+    f"{len(mapped)} CPTS dont les documents sources du registre décrivent le périmètre ({len(atlas.territories)} CPTS "
+    "connues du registre)"
+    + (f", alors que la Bretagne comptait {fr_int(rec.valeur)} CPTS reconnues et {fr_int(proj.valeur)} projets le "
+       f"{fr_date(rec.date)}" if rec and proj else "")
+    + ". Le registre est incomplet : la couverture calculée est une borne basse.")
+
+# --- computed vs declared --------------------------------------------------------------------
+scope_names = {r.code: r.territoire for r in cov.itertuples()}
+plain_names = {"53": "Bretagne"} | {
+    d: atlas.communes.loc[atlas.communes["departement"] == d, "departement_nom"].iloc[0] for d in DEPARTEMENTS_BRETAGNE}
+declared = context_rows(reg, plain_names.values())
+
+st.subheader("Calculé et déclaré, territoire par territoire")
+lines = []
+for r in cov.itertuples():
+    if r.communes_dans_cpts:
+        text = (f"- **{md(r.territoire)}** — calculé : {fr_int(r.communes_dans_cpts)} communes sur {fr_int(r.communes)}, "
+                f"{fr_int(r.population_dans_cpts)} habitants sur {fr_int(r.population)} "
+                f"(**{fr_pct(r.part_population_pct, 1)}**) dans au moins une des "
+                f"{plural(r.cpts, 'CPTS documentée', 'CPTS documentées')}.")
+    else:
+        text = (f"- **{md(r.territoire)}** — calculé : aucune commune dans une CPTS documentée (le registre ne décrit "
+                f"le périmètre d'aucune CPTS de ce département ; {fr_int(r.population)} habitants).")
+    src = [d for d in declared if d["perimetre"] == plain_names[r.code]]
+    by_date: dict[tuple, list[dict]] = {}
+    for d in src:
+        by_date.setdefault((d["date"], d["infere"]), []).append(d)
+    for (date, inf), ds in by_date.items():
+        text += (f"\n  - Sources, {'au plus tôt le ' if inf else ''}{fr_date(date)} : "
+                 + " ; ".join(f"{md(d['libelle'])} : **{md(d['valeur'])}**" for d in ds) + " :blue-badge[déclaré]")
+    if not src:
+        text += "\n  - Aucun chiffre des sources du registre pour ce territoire."
+    lines.append(text)
+st.markdown("\n".join(lines))
+breton = set(atlas.communes.loc[atlas.communes["region"] == "53", "code"])
+outside_bzh = {c for t in mapped for c in t.codes if c not in breton}
+if outside_bzh:
+    st.caption(f"{plural(len(outside_bzh), 'commune')} de CPTS documentées hors de Bretagne (Loire-Atlantique…) "
+               "ne sont pas comptées ici.")
+
+st.subheader("Calculé")
+st.caption("INSEE, COG 2026 et populations légales 2023 (population municipale), communes des périmètres "
+           "documentés ; une commune de deux CPTS comptée une fois. :green-badge[calculé]")
+frame(
+    french_table(cov.drop(columns=["code"]), {
+        "communes_dans_cpts": FMT_INT, "communes_hors_cpts": FMT_INT, "communes": FMT_INT,
+        "population_dans_cpts": FMT_INT, "population_hors_cpts": FMT_INT, "population": FMT_INT,
+        "part_population_pct": FMT_PCT1, "cpts": FMT_INT}),
+    column_config={
+        "territoire": Col.TextColumn("Territoire", pinned=True),
+        "communes_dans_cpts": Col.NumberColumn("Communes en CPTS", help="Dans au moins une CPTS documentée."),
+        "communes_hors_cpts": Col.NumberColumn("Hors CPTS", help="Communes dans aucune CPTS documentée."),
+        "communes": Col.NumberColumn("Communes", help="Communes du territoire au COG 2026."),
+        "population_dans_cpts": Col.NumberColumn("Habitants en CPTS", help="Population municipale 2023."),
+        "population_hors_cpts": Col.NumberColumn("Habitants hors CPTS", help="Population municipale 2023."),
+        "population": Col.NumberColumn("Habitants", help="Population municipale 2023 du territoire."),
+        "part_population_pct": Col.NumberColumn("Part en CPTS", help="Habitants en CPTS ÷ habitants (calculé)."),
+        "cpts": Col.NumberColumn("CPTS", help="CPTS documentées dont le périmètre touche ce territoire."),
+    },
+)
+st.subheader("Déclaré par les sources")
+st.caption("Chiffres de contexte tels que les documents sources les donnent, à leur date. :blue-badge[déclaré]")
+dec = pd.DataFrame(declared, columns=["perimetre", "libelle", "valeur", "date", "infere", "source"])
+dec["date"] = [("au plus tôt le " if inf else "") + fr_date(d) for d, inf in zip(dec["date"], dec["infere"])]
+text_table(dec, {"perimetre": "Territoire", "libelle": "Chiffre", "valeur": "Valeur", "date": "Date",
+                 "source": "Source"})
+
+
+# --- communes outside ------------------------------------------------------------------------
+st.header("Communes hors des CPTS documentées")
+scope = st.segmented_control("Territoire", options=list(scope_names), format_func=scope_names.get, default="53",
+                             key="couv_scope") or "53"
+outside = communes_outside(atlas.communes, atlas.territories, None if scope == "53" else scope)
+center, zoom = scope_view(atlas.communes, scope)
+st_folium(build_base_map(get_map_data(), get_layer_urls()["communes"]), key="couv-carte", height=540,
+          use_container_width=True, returned_objects=[], center=center, zoom=zoom)
+st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce qui ne veut pas dire « sans CPTS »).")
+q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")
+found = filter_communes(outside, q)
+st.caption(f"{plural(len(found), 'commune')} sur {fr_int(len(outside))} hors CPTS documentée "
+           f"({md(scope_names[scope])}), {fr_int(int(found['population'].fillna(0).sum()))} habitants (INSEE, "
+           "populations légales 2023). :green-badge[calculé]")
+frame(
+    french_table(found, {"population": FMT_INT}), height=420,
+    column_config={"code": Col.TextColumn("Code INSEE", width="small"), "nom": Col.TextColumn("Commune"),
+                   "departement": Col.TextColumn("Département"), "epci": Col.TextColumn("EPCI (DGCL 2026)"),
+                   "population": Col.NumberColumn("Population 2023")},
+)
+
+# --- signatures over time --------------------------------------------------------------------
+st.header("Signatures au fil du temps")
+tl = signature_timeline(atlas.communes, atlas.territories)
+st.markdown("Population bretonne des périmètres documentés, cumulée à chaque signature d'un accord conventionnel "
+            "interprofessionnel (ACI). Dates : jalons des documents sources :blue-badge[déclaré] ; population : "
+            "INSEE, populations légales 2023, communes comptées une fois :green-badge[calculé].")
+if tl.empty:
+    st.info("Aucune date de signature dans les sources du registre.")
+else:
+    chart_df = tl.assign(
+        date=pd.to_datetime(tl["date"]),
+        date_fr=[fr_date(d) for d in tl["date_iso"]],
+        ajoutee=[fr_int(v) if pd.notna(v) else "non calculable (périmètre non documenté)" for v in tl["population_ajoutee"]],
+        cumul=[fr_int(v) for v in tl["population_cumulee"]],
+    )[["date", "date_fr", "cpts", "ajoutee", "cumul", "population_cumulee"]]
+    tooltip = [alt.Tooltip("cpts:N", title="CPTS"), alt.Tooltip("date_fr:N", title="Signature de l'ACI"),
+               alt.Tooltip("ajoutee:N", title="Population ajoutée"), alt.Tooltip("cumul:N", title="Population cumulée")]
+    base = alt.Chart(chart_df).encode(
+        x=alt.X("date:T", title="Date de signature de l'ACI", axis=alt.Axis(format="%Y", tickCount="year")),
+        y=alt.Y("population_cumulee:Q", title="Population cumulée (habitants)", axis=alt.Axis(format=",d")),
+    )
+    chart = (base.mark_line(interpolate="step-after") + base.mark_point(size=80, filled=True).encode(tooltip=tooltip)
+             ).configure(locale={"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3],
+                                            "currency": ["", "\u202f€"]}})
+    st.altair_chart(chart, width="stretch")
+    shown_tl = tl.assign(date_iso=[fr_date(d) + (" (date déduite)" if inf else "")
+                                   for d, inf in zip(tl["date_iso"], tl["date_deduite"])])
+    frame(
+        french_table(shown_tl.drop(columns=["date", "cpts_id", "date_deduite"]),
+                     {"population_ajoutee": FMT_INT, "population_cumulee": FMT_INT,
+                      "communes_cumulees": FMT_INT}),
+        column_config={"date_iso": Col.TextColumn("Signature de l'ACI"), "cpts": Col.TextColumn("CPTS"),
+                       "perimetre": Col.TextColumn("Périmètre"),
+                       "population_ajoutee": Col.NumberColumn("Population ajoutée"),
+                       "population_cumulee": Col.NumberColumn("Population cumulée"),
+                       "communes_cumulees": Col.NumberColumn("Communes cumulées")},
+    )
+    undated = [t.nom for t in mapped if t.id not in set(tl["cpts_id"])]
+    notes = []
+    unmapped_signed = tl[tl["perimetre"] == "non documenté"]
+    if len(unmapped_signed):
+        notes.append("ACI signé mais périmètre non documenté (population non calculable) : "
+                     + ", ".join(md(n) for n in unmapped_signed["cpts"]))
+    if undated:
+        notes.append("Périmètre documenté mais sans date de signature dans les sources (absent du graphique, "
+                     "compté dans la couverture) : " + ", ".join(md(n) for n in undated))
+    if notes:
+        st.caption(" — ".join(notes) + ".")
+
+attribution_caption()
