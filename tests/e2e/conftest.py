@@ -19,12 +19,15 @@ Fixtures (for more e2e tests: put them in tests/e2e/ and mark them ``e2e``):
   the end of the run.
 * ``rerun`` (function) -- ``rerun(action)``: runs ``action()`` (e.g. a click)
   and waits until the Streamlit rerun it triggers is over.
+* ``wait_in_map`` (function) -- ``wait_in_map(css)``: waits until some
+  streamlit-folium iframe contains *css* (safe while a remount briefly shows
+  two iframes).
 * ``http_get`` -- ``http_get(url) -> (status, headers, body)`` without proxies.
 
 Helpers: ``network_log.assert_only_local()`` (also ``.external()``,
 ``.requests``, ``.responses``, ``.console_errors``, ``.page_errors``,
-``.failed``); ``wait_for_folium_map(page)`` after a navigation/rerun you
-trigger yourself.  Env knobs: CHROMIUM_PATH, E2E_SERVER_TIMEOUT (s, 90),
+``.failed``); ``wait_for_folium_map(page)`` after a navigation you trigger yourself;
+``wait_for_in_any_map(page, css)`` after a rerun that remounts the map.  Env knobs: CHROMIUM_PATH, E2E_SERVER_TIMEOUT (s, 90),
 E2E_MAP_TIMEOUT (s, 120), E2E_SCREENSHOT (path of the main test's screenshot).
 """
 
@@ -329,6 +332,7 @@ class MapHandle:
 
     page: object  # playwright.sync_api.Page
     frame: object  # playwright.sync_api.Frame of the streamlit-folium iframe
+    iframe: object  # playwright.sync_api.ElementHandle of that <iframe>
     seconds_to_iframe: float
     seconds_to_interactive: float  # navigation start -> first visible leaflet path
     paths: int  # number of path.leaflet-interactive drawn
@@ -337,7 +341,7 @@ class MapHandle:
         """Page coordinates (for page.mouse) of a point over a drawn shape."""
         xy = self.frame.evaluate(_FIND_SHAPE_JS)
         assert xy is not None, "no interactive Leaflet shape under the map"
-        box = self.page.locator(FOLIUM_IFRAME).bounding_box()
+        box = self.iframe.bounding_box()
         return box["x"] + xy[0], box["y"] + xy[1]
 
 
@@ -362,7 +366,24 @@ def wait_for_folium_map(page, started: float | None = None, timeout_ms: int = MA
     )
     t_map = time.monotonic() - t0
     n = frame.locator("path.leaflet-interactive").count()
-    return MapHandle(page=page, frame=frame, seconds_to_iframe=t_iframe, seconds_to_interactive=t_map, paths=n)
+    return MapHandle(page=page, frame=frame, iframe=handle, seconds_to_iframe=t_iframe, seconds_to_interactive=t_map, paths=n)
+
+
+_ANY_MAP_HAS_JS = """(selector) => [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')]
+    .some(f => { try { return !!f.contentDocument.querySelector(selector); } catch (e) { return false; } })"""
+
+
+def wait_for_in_any_map(page, selector: str, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
+    """Wait until some streamlit-folium iframe contains *selector*.  Use it
+    after a rerun that remounts the component: old and new iframes coexist
+    for a moment, so a single-iframe locator would be ambiguous."""
+    page.wait_for_function(_ANY_MAP_HAS_JS, arg=selector, timeout=timeout_ms)
+
+
+@pytest.fixture
+def wait_in_map(page):
+    """``wait_in_map(css, timeout_ms=...)``: :func:`wait_for_in_any_map` on ``page``."""
+    return lambda selector, timeout_ms=MAP_TIMEOUT_MS: wait_for_in_any_map(page, selector, timeout_ms)
 
 
 @pytest.fixture

@@ -230,14 +230,14 @@ def test_click_on_commune_reruns_app_offline(open_map, page, network_log, rerun)
 
 
 @pytest.mark.e2e
-def test_online_basemap_only_when_requested(open_map, page, network_log):
+def test_online_basemap_only_when_requested(open_map, page, network_log, wait_in_map):
     """Nothing external until the user switches the basemap on; then only the
     tile servers are asked (and the test harness blocks them anyway)."""
     open_map("/")
     network_log.assert_only_local()
 
     page.get_by_text(re.compile(r"fond de carte en ligne", re.I)).first.click()
-    tiles = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("img.leaflet-tile")
-    tiles.first.wait_for(state="attached", timeout=60_000)
+    # the component remounts (new script): old and new iframes coexist a moment
+    wait_in_map("img.leaflet-tile", timeout_ms=60_000)
     hosts = {urlsplit(u).hostname for u in network_log.external()}
     assert hosts == {"data.geopf.fr"}, hosts  # Plan IGN v2 is the basemap shown first
