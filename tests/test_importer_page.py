@@ -1,0 +1,135 @@
+"""The Importer page (streamlit AppTest) on a COPY of the registry: preview without a secret, no
+publish without the right password, fixes picked from suggestions, publish with it; file text is
+escaped; formula cells are neutralised in the tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from geo.paths import REPO_ROOT
+from tests.import_support import csv_bytes, real_registry_snapshot, registry_copy, snapshot
+
+PAGE = str(REPO_ROOT / "pages" / "5_Importer.py")
+HEADER = ["CPTS", "Commune"]
+LISTING = csv_bytes([
+    HEADER,
+    ["CPTS du Pays de Vitré", "Vitré"],
+    ["CPTS du Pays de Vitré", "Domgané"],
+    ["CPTS <script>alert(1)</script> **gras**", "Saint-Armel"],
+    ["CPTS <script>alert(1)</script> **gras**", "Xyzzyville"],
+    ["CPTS <script>alert(1)</script> **gras**", "=HYPERLINK(\"http://evil\")"],
+], encoding="cp1252")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def real_registry_untouched():
+    before = real_registry_snapshot()
+    yield
+    assert real_registry_snapshot() == before
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    root = registry_copy(tmp_path)
+    monkeypatch.setenv("CPTS_REGISTRY_DIR", str(root))
+    monkeypatch.setenv("CPTS_BACKUP_DIR", str(tmp_path / "backups"))
+    return root
+
+
+def page(secret: str | None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    if secret is not None:
+        at.secrets["admin_password"] = secret
+    return at
+
+
+def upload(at: AppTest, data: bytes = LISTING, name: str = "liste.csv") -> AppTest:
+    at.file_uploader(key="imp_file").set_value((name, data, "text/csv"))
+    return at.run()
+
+
+def texts(at: AppTest) -> list[str]:
+    out = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
+    out += [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    out += [s.label for s in at.selectbox]
+    return out
+
+
+def frame_with(at: AppTest, column: str):
+    """The st.dataframe (as pandas) that has this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def publish_button(at: AppTest):
+    return next((b for b in at.button if b.label == "Publier dans le registre"), None)
+
+
+def test_without_secret_the_page_only_previews(root):
+    before = snapshot(root)
+    at = page(None).run()
+    assert not at.exception
+    assert any("Aperçu seulement" in t for t in texts(at))
+    at = upload(at)
+    assert not at.exception
+    assert publish_button(at) is None
+    assert not [t for t in at.text_input if t.key == "imp_password"]
+    rows = frame_with(at, "Commune (fichier)")
+    assert list(rows["Ligne"]) == [2, 3, 4, 5, 6]
+    assert snapshot(root) == before
+
+
+def test_file_text_is_escaped_and_formulas_neutralised(root):
+    at = upload(page(None).run())
+    shown = texts(at)
+    assert not any("<script>" in t for t in shown)
+    assert any("&lt;script&gt;" in t and "\\*\\*gras\\*\\*" in t for t in shown)
+    rows = frame_with(at, "Commune (fichier)")
+    assert "'=HYPERLINK(\"http://evil\")" in list(rows["Commune (fichier)"])
+    assert not any(str(v).startswith("=") for v in rows["Commune (fichier)"])
+    diff = frame_with(at, "Changement")
+    assert set(diff["Changement"]) == {"périmètre remplacé", "nouvelle CPTS"}
+
+
+def test_unusable_file_shows_a_french_error(root):
+    at = upload(page("pw").run(), b"\x00\x01binaire\x00" * 20, "liste.csv")
+    assert not at.exception
+    assert any("inutilisable" in e.value and "Fichier binaire" in e.value for e in at.error)
+
+
+def test_fix_rows_then_publish_with_the_password(root):
+    before = snapshot(root)
+    at = upload(page("le-bon-mot").run())
+    assert not at.exception
+    button = publish_button(at)
+    assert button is not None and button.disabled  # three rows to fix first
+
+    armel = at.selectbox(key=next(s.key for s in at.selectbox if "Saint" in s.label))
+    assert set(armel.options) >= {"Saint-Armel (35250, dép. 35)", "Saint-Armel (56205, dép. 56)"}
+    armel.select("35250").run()
+    for s in list(at.selectbox):
+        if "Xyzzyville" in s.label or "HYPERLINK" in s.label:
+            s.select("__ignorer__").run()
+    assert not at.exception
+    button = publish_button(at)
+    assert button is not None and not button.disabled
+
+    at.text_input(key="imp_password").input("mauvais")
+    publish_button(at).click().run()
+    assert any("Mot de passe incorrect" in e.value for e in at.error)
+    assert snapshot(root) == before
+
+    at.text_input(key="imp_password").input("le-bon-mot")
+    publish_button(at).click().run()
+    assert not at.exception
+    assert any("Registre publié" in s.value for s in at.success), texts(at)
+    vitre = yaml.safe_load((root / "cpts" / "pays-de-vitre.yaml").read_text())
+    assert vitre["perimetre"]["codes_insee"] == ["35360", "35096"]
+    new = [p for p in (root / "cpts").glob("*.yaml") if "script" in p.name]
+    assert len(new) == 1
+    doc = yaml.safe_load(new[0].read_text())
+    assert doc["nom"] == "CPTS <script>alert(1)</script> **gras**"
+    assert doc["perimetre"]["codes_insee"] == ["35250"]
+    assert len(list(Path(root.parent / "backups").iterdir())) == 1
