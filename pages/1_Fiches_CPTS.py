@@ -99,14 +99,12 @@ with right:
                 "cette CPTS : elle n'apparaît pas sur la carte et n'entre dans aucun calcul de population ni de "
                 "couverture.")
         c = t.cpts
-        deps = ", ".join(md(d) for d in c.departements) or "non renseigné"
+        dep_names = dict(zip(atlas.communes["departement"], atlas.communes["departement_nom"]))
+        deps = ", ".join(f"{md(dep_names.get(d, d))} ({md(d)})" for d in c.departements) or "non renseigné"
         lines = [f"- Département(s) cité(s) : {deps}"]
         if c.perimetre.note:
-            lines.append(f"- Note du registre : {md(c.perimetre.note)}")
-        if c.population_declaree:
-            lines.append(f"- Population déclarée : {fr_int(c.population_declaree.valeur)} habitants :blue-badge[déclaré]")
-        for n in c.notes:
-            lines.append(f"- {md(n)}")
+            lines.append(f"- Périmètre : {md(c.perimetre.note)}")
+        lines.append("- Chiffres, étapes et notes du registre : voir la fiche ci-contre.")
         st.markdown("**Ce que disent les sources**\n" + "\n".join(lines))
         st.caption("Sources : " + " ; ".join(md(format_source(j.source, atlas.registry))
                                             for j in dict((j.source, j) for j in c.statut.jalons).values()))
