@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .import_cli import register as register_import
     register_import(sub)
+
+    from .export_tables import register as register_exports
+    register_exports(sub)  # map, fiche, export
     return p
 
 

@@ -121,7 +121,7 @@ class Classification:
     @property
     def title(self) -> str:
         ind = self.indicator
-        return f"{ind.label} ({ind.unit})" if ind.unit else ind.label
+        return f"{ind.label}, en {ind.unit}" if ind.unit else ind.label
 
 
 # --------------------------------------------------------------------------- helpers
