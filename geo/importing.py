@@ -50,6 +50,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -595,6 +596,7 @@ def read_table(data: bytes, name: str = "") -> Table:
 # --------------------------------------------------------------------------- values
 
 
+@functools.lru_cache(maxsize=65536)
 def cpts_key(name: object) -> str:
     """Key of a CPTS name: « CPTS du Pays de Vitré » == « Communauté professionnelle territoriale
     de santé Pays de Vitre » == « pays de vitré » -> "pays vitre"."""
@@ -931,6 +933,7 @@ def analyze(
     cpts_fixes = dict(cpts_fixes or {})
     current_codes = dict(current_codes or {})
     resolve = _Resolver(matcher)
+    norm = functools.lru_cache(maxsize=None)(normalize_name)
     parse_dep, known_deps = _dep_parser(communes)
     names = dict(zip(communes["code"], communes["nom"]))
     problems: list[ImportProblem] = []
@@ -1096,7 +1099,7 @@ def analyze(
                 new_id, n = f"{base}-{n}", n + 1
             taken_ids.add(new_id)
             t.id = new_id
-        seen_codes: dict[str, int] = {}
+        seen_codes: dict[str, RowResult] = {}
         polys = []
         for row, extra in members:
             t.lines.append(row.line)
@@ -1115,16 +1118,16 @@ def analyze(
             if not row.used or not row.code:
                 continue
             if row.code in seen_codes:
-                first = seen_codes[row.code]
-                first_row = next(r for r, _ in members if r.line == first)
-                same_name = normalize_name(first_row.commune) == normalize_name(row.commune)
+                first_row = seen_codes[row.code]
+                first = first_row.line
+                same_name = norm(first_row.commune) == norm(row.commune)
                 why = ("" if same_name or not row.commune or not first_row.commune else
                        f" (« {first_row.commune} » et « {row.commune} » désignent aujourd'hui la même commune)")
                 row.status = "doublon"
                 row.message = f"Doublon : {names.get(row.code, row.code)} ({row.code}) déjà listée ligne {first} pour cette CPTS{why}."
                 problems.append(ImportProblem(row.line, row.commune or row.code_saisi, row.message, kind="doublon"))
                 continue
-            seen_codes[row.code] = row.line
+            seen_codes[row.code] = row
             t.communes.append(row.commune or names.get(row.code, row.code))
             t.codes.append(row.code)
         if geo and polys:
