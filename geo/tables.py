@@ -417,6 +417,21 @@ def commune_cpts_csv(communes: pd.DataFrame, territories: list[Territory]) -> by
 
 QUALITY_HEADER = ["cpts_id", "cpts_nom", "gravite", "type", "message"]
 
+#: French words for the machine kinds of geo.territories.Discrepancy (unknown kinds show as is).
+QUALITY_KIND_LABELS = {
+    "registre": "avertissement du registre", "nom_non_resolu": "commune non retrouvée",
+    "epci_non_resolu": "EPCI non retrouvé", "nom_corrige": "nom corrigé", "ancien_nom": "ancien nom",
+    "homonyme": "homonyme écarté", "noms_fusionnes": "communes fusionnées", "epci": "EPCI reconnu",
+    "liste_incomplete": "liste incomplète", "hors_epci": "commune hors EPCI", "compte_liste": "compte de la liste",
+    "compte_communes": "nombre de communes", "population": "population", "perimetre_approche": "périmètre approché",
+    "perimetre_inconnu": "périmètre non documenté", "perimetre_importe": "périmètre importé",
+    "chevauchement": "chevauchement", "taille_aci": "taille ACI",
+}
+
+
+def quality_kind_label(kind: str) -> str:
+    return QUALITY_KIND_LABELS.get(kind, kind)
+
 
 def quality_csv(rows: list[dict]) -> bytes:
     """geo.quality.quality_report(...).rows as CSV (gravité in French words)."""

@@ -7,8 +7,8 @@ import streamlit as st
 from geo.download import load_sources
 from geo.formatting import fr_date, plural
 from geo.quality import SEVERITY_LABELS, quality_report
-from geo.tables import (attribution, commune_cpts_csv, datasets_table, quality_csv, source_documents_table,
-                        territories_geojson)
+from geo.tables import (attribution, commune_cpts_csv, datasets_table, quality_csv, quality_kind_label,
+                        source_documents_table, territories_geojson)
 from ui.data import get_atlas
 from ui.pages_common import text_table
 from ui.text import md
@@ -58,6 +58,7 @@ st.markdown("Écarts entre les sources et le référentiel, noms corrigés ou in
             + ", ".join(f"**{n}** {SEVERITY_LABELS[s].lower()}{'s' if n > 1 else ''}" for s, n in counts.items()) + ".")
 qdf = pd.DataFrame(report.rows, columns=["cpts_id", "cpts_nom", "gravite", "type", "message"])
 qdf["gravite"] = qdf["gravite"].map(SEVERITY_LABELS)
+qdf["type"] = qdf["type"].map(quality_kind_label)
 f1, f2 = st.columns(2)
 with f1:
     sev = st.multiselect("Gravité", options=list(SEVERITY_LABELS.values()), default=list(SEVERITY_LABELS.values()),

@@ -251,6 +251,8 @@ def test_quality_csv_has_every_report_row(atlas):
     assert len(rows) == len(report.rows) + 1
     assert {r[2] for r in rows[1:]} <= {"Erreur", "Écart", "Information"}
     assert any(r[0] == "pays-de-vitre" and "Montreuil-des-Landes" in r[4] for r in rows[1:])
+    # every kind the report uses has French words on the Sources page
+    assert all(r["type"] in T.QUALITY_KIND_LABELS for r in report.rows)
 
 
 def test_territories_geojson_one_feature_per_mapped_cpts(atlas):
