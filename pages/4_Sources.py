@@ -48,7 +48,12 @@ st.markdown(f"{plural(len(reg.sources), 'document')} : chaque fait du registre (
 docs = source_documents_table(reg)
 docs["date"] = [fr_date(d) + (" (date déduite)" if inf else "") for d, inf in zip(docs["date"], docs["date_deduite"])]
 text_table(docs, {"titre": "Titre", "editeur": "Éditeur", "type": "Type", "date": "Date", "lieu": "Lieu",
-                  "fichier": "Fichier", "utilisee_par": "Utilisé par", "note": "Note"})
+                  "fichier": "Fichier", "utilisee_par": "Utilisé par"})
+noted = docs[docs["note"].notna()]
+if len(noted):
+    with st.expander(f"Notes du registre sur ces documents ({len(noted)})"):
+        st.markdown("\n".join(f"- **{md(r.fichier if isinstance(r.fichier, str) else r.titre)}** ({md(r.date)}) : "
+                               f"{md(r.note)}" for r in noted.itertuples()))
 
 # --- data quality --------------------------------------------------------------------------------
 st.header("Qualité des données")
