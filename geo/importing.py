@@ -607,7 +607,7 @@ def cpts_key(name: object) -> str:
 
 
 def slugify(name: str) -> str:
-    key = cpts_key(name)
+    key = cpts_key(re.sub(r"<[^>]*>", " ", name))  # « CPTS <b>X</b> » -> "x", not "b-x-b"
     return re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:60].strip("-")
 
 

@@ -26,11 +26,9 @@ from .data import get_atlas
 from .text import md
 
 S = st.session_state
-_STATUS_ICON = {
-    "resolue": "✅", "corrigee": "✏️", "ancien_nom": "🕰️", "choisie": "👤", "cpts_seule": "➖", "doublon": "♊",
-    "non_resolue": "❌", "ambigue": "❓", "conflit": "⚠️", "sans_cpts": "❌", "cpts_a_preciser": "❓",
-    "vide": "⬜", "ignoree": "🚫", "avant_entete": "⬜", "sans_geometrie": "⬜",
-}
+# Plain symbols (no emoji: headless and offline browsers often lack an emoji font).
+_STATUS_MARK = {"resolue": "✓", "corrigee": "✓", "ancien_nom": "✓", "choisie": "✓", "cpts_seule": "✓",
+                "non_resolue": "✗", "ambigue": "✗", "conflit": "✗", "sans_cpts": "✗", "cpts_a_preciser": "✗"}
 _FIXABLE_KINDS = {"nom_inconnu", "homonyme", "conflit_nom_code"}
 _REVIEW_KINDS = {"nom_corrige", "homonyme_regle", "nom_non_reconnu", "code_ecarte"}
 _MAX_FIX_WIDGETS = 60
@@ -177,7 +175,7 @@ def _rows_table(result: ImportResult) -> None:
         rows = [r for r in rows if r.status != "resolue"]
     df = pd.DataFrame({
         "Ligne": [r.line for r in rows],
-        "État": [f"{_STATUS_ICON.get(r.status, '')} {STATUS_LABELS.get(r.status, r.status)}" for r in rows],
+        "État": [f"{_STATUS_MARK.get(r.status, '–')} {STATUS_LABELS.get(r.status, r.status)}" for r in rows],
         "CPTS (fichier)": [r.cpts for r in rows],
         "Commune (fichier)": [r.commune for r in rows],
         "Code (fichier)": [r.code_saisi for r in rows],
@@ -294,7 +292,8 @@ def _diff(result: ImportResult, names: dict[str, str]) -> None:
     n_mod = sum(1 for t in result.territories if t.changed and not t.nouvelle)
     st.markdown(f"{plural(n_new, 'CPTS nouvelle', 'CPTS nouvelles')}, {plural(n_mod, 'périmètre remplacé', 'périmètres remplacés')} ; "
                 "les CPTS du registre absentes du fichier ne changent pas.")
-    st.dataframe(_safe_frame(pd.DataFrame(data)), hide_index=True, width="stretch", key="imp_diff_df")
+    st.dataframe(_safe_frame(pd.DataFrame(data)), hide_index=True, width="stretch", key="imp_diff_df",
+                 placeholder="—")
 
 
 def _problems(result: ImportResult) -> None:
@@ -323,7 +322,7 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
     elif not changes:
         st.info("Rien à publier : le registre correspond déjà au fichier.")
     else:
-        st.markdown("La publication " + md(
+        st.markdown("À publier : " + md(
             ", ".join(x for x in [
                 plural(sum(1 for t in changes if t.nouvelle), "CPTS créée", "CPTS créées") if any(t.nouvelle for t in changes) else "",
                 plural(sum(1 for t in changes if not t.nouvelle), "périmètre remplacé", "périmètres remplacés")
@@ -345,4 +344,4 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
         return
     S["imp_published"] = report.text().replace(str(report.backup), report.backup.name)
     S.pop("imp_result", None)
-    st.success(md(S["imp_published"]))
+    st.rerun()  # redraw against the published registry; the message is shown above the uploader
