@@ -48,7 +48,6 @@ Every data row ends up in ``rows`` with a status; every row that is not used is 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import functools
 import io

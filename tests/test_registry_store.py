@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from geo import registry_store
-from geo.importing import IGNORE, analyze, registry_codes
+from geo.importing import analyze, registry_codes
 from geo.matching import Matcher
 from geo.registry import load_registry, validate_registry
 from geo.registry_store import (LOCK_NAME, PublishError, export_bytes, export_rows, fingerprints, neutralize,

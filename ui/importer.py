@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.formatting import fr_date, fr_int, plural
-from geo.importing import (IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, BLOCKING_STATUSES, ImportFileError,
-                           ImportResult, analyze, cpts_key, registry_codes)
+from geo.formatting import fr_int, plural
+from geo.importing import (IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFileError, ImportResult, analyze,
+                           cpts_key)
 from geo.registry import RegistryError, load_registry
 from geo.registry_store import PublishError, export_bytes, fingerprints, neutralize, publish, to_csv_bytes
 from geo.territories import build_territories
