@@ -18,7 +18,6 @@ documentée". Class breaks are explained in ``Indicator.breaks_note`` (shown und
 from __future__ import annotations
 
 import bisect
-import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Callable
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import os
-import tempfile
 import textwrap
-from pathlib import Path
 
 import matplotlib
 
@@ -38,7 +35,7 @@ from PIL import Image
 from .export_tables import millesimes, write_atomic  # noqa: F401  (re-exported)
 from .facts import short_source, source_ids
 from .formatting import fr_date, fr_int, plural
-from .indicators import AUCUNE_CPTS, NON_RENSEIGNE, Classification, classify, get_indicator, legend_label
+from .indicators import Classification, classify, get_indicator, legend_label
 from .mapdata import MapData, build_map_data
 
 DPI = 100
