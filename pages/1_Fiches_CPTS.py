@@ -13,6 +13,7 @@ from geo.registry import format_source
 from geo.tables import commune_table
 from ui.cards import cpts_card
 from ui.data import get_atlas, get_map_data
+from ui.exports import fiche_pdf_button, map_png_button
 from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, territory_map
 from ui.text import md
 
@@ -52,6 +53,11 @@ if link_error:
 st.selectbox("CPTS", options=ids, key=KEY, format_func=_label, on_change=_on_choose,
              help="Les CPTS du registre (documents sources). Le lien de la page désigne la CPTS choisie.")
 t = atlas.territory(S[KEY])
+b1, b2, _ = st.columns([0.2, 0.2, 0.6])
+with b1:
+    fiche_pdf_button(t.id, key="fiche-pdf")
+with b2:
+    map_png_button("cpts", t.id if t.perimetre_connu else None, key="fiche-png")
 
 left, right = st.columns([0.48, 0.52], gap="large")
 with left:

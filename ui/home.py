@@ -21,6 +21,7 @@ from geo.search import CommuneSearch
 from geo.timeline import coverage_sentence, covered_at, signature_events
 from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
 from ui.data import get_atlas, get_layer_urls, get_map_data
+from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, build_base_map, default_legend, selection_group
 from ui.text import md
 
@@ -191,6 +192,14 @@ def render() -> None:
                   help="Plein écran, grands caractères, noms sur la carte, CPTS une par une.")
         online = st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", value=False, key="online",
                            help="Désactivé par défaut : la carte fonctionne sans Internet.")
+        with st.expander("Exporter (hors ligne)"):
+            focus = S.get("cpts") or next((t.id for t in atlas.territories_of(S.get("commune"))), None)
+            map_png_button(S["indicateur"], focus, key="dl-png")
+            if focus:
+                fiche_pdf_button(focus, key="dl-pdf")
+            tables_xlsx_button(key="dl-xlsx")
+            st.caption("La carte PNG suit l'indicateur choisi"
+                       + (" et la CPTS sélectionnée." if focus else " ; sélectionnez une CPTS pour sa fiche PDF."))
 
     if presentation:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)

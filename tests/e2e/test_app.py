@@ -114,3 +114,16 @@ def test_indicator_map_shows_its_legend(open_map, page, network_log, rerun):
     assert "80\u202f000" in text or "80 000" in text
     assert "Aucune CPTS documentée" in text
     network_log.assert_only_local()
+
+
+def test_exports_download_offline(open_map, page, network_log):
+    open_map("/?commune=35360")
+    page.get_by_text("Exporter (hors ligne)").click()
+    with page.expect_download(timeout=60_000) as png:
+        page.get_by_role("button", name="Carte (PNG)").click()
+    assert png.value.suggested_filename.startswith("carte-cpts-pays-de-vitre-cpts-")
+    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download(timeout=60_000) as pdf:
+        page.get_by_role("button", name="Fiche (PDF, une page)").click()
+    assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
+    network_log.assert_only_local()
