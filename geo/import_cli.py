@@ -112,7 +112,9 @@ def _text_report(result, publication, dry_run: bool) -> str:
     out += result.notes
     out.append("")
     for t in result.territories:
-        if t.nouvelle:
+        if t.nouvelle and not t.changed:
+            what = f"nouvelle, non créée ({t.id}) : aucune commune retenue"
+        elif t.nouvelle:
             what = f"NOUVELLE ({t.id}) : {plural(len(t.codes), 'commune')}"
         elif t.changed:
             what = f"modifiée ({t.id}) : {plural(len(t.codes), 'commune')}, +{len(t.added)} / −{len(t.removed)}"

@@ -754,6 +754,7 @@ class ImportedTerritory:
     current: list[str] | None = None  # codes in the registry today (None: new CPTS)
     registry_nom: str | None = None
     blocking: int = 0              # blocking rows of this CPTS
+    declared: bool = False         # listed without commune on purpose (row without commune, feature without polygon)
 
     @property
     def departements(self) -> list[str]:
@@ -770,8 +771,8 @@ class ImportedTerritory:
     @property
     def changed(self) -> bool:
         """True when publishing writes this CPTS (new, or a different set of communes)."""
-        if self.nouvelle:
-            return True
+        if self.nouvelle:  # created if it has communes, or if the file lists it without perimeter on purpose
+            return bool(self.codes) or self.declared
         return bool(self.codes) and set(self.codes) != set(self.current or [])
 
     def to_json(self) -> dict:
@@ -856,7 +857,7 @@ class ImportResult:
             "statuts": dict(sorted(counts.items())),
             "problemes": dict(sorted(kinds.items())),
             "cpts": len(self.territories),
-            "cpts_nouvelles": sum(1 for t in self.territories if t.nouvelle),
+            "cpts_nouvelles": sum(1 for t in self.territories if t.nouvelle and t.changed),
             "cpts_modifiees": sum(1 for t in self.territories if t.changed and not t.nouvelle),
             "cpts_inchangees": sum(1 for t in self.territories if not t.changed),
             "communes": len({c for t in self.territories for c in t.codes}),
@@ -1132,6 +1133,7 @@ def analyze(
         if geo and polys:
             _attach_polygons(t, polys, reps, names, problems)
         t.etape = status_step(t.statut)
+        t.declared = any(r.status in ("cpts_seule", "sans_geometrie") for r, _ in members)
         t.blocking = sum(1 for r, _ in members if r.status in BLOCKING_STATUSES)
         territories.append(t)
 

@@ -90,7 +90,7 @@ def test_file_text_is_escaped_and_formulas_neutralised(root):
     assert "'=HYPERLINK(\"http://evil\")" in list(rows["Commune (fichier)"])
     assert not any(str(v).startswith("=") for v in rows["Commune (fichier)"])
     diff = frame_with(at, "Changement")
-    assert set(diff["Changement"]) == {"périmètre remplacé", "nouvelle CPTS"}
+    assert set(diff["Changement"]) == {"périmètre remplacé", "nouvelle CPTS — lignes à corriger"}
 
 
 def test_unusable_file_shows_a_french_error(root):

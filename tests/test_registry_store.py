@@ -359,3 +359,19 @@ def test_export_rows_layout(root, communes, matcher, names):
     assert ["auray", "CPTS d'Auray", "", "", "", "", ""] in rows  # no perimeter: one row, no commune
     vitre = by_id["pays-de-vitre"][0]
     assert vitre[5].startswith("Accord conventionnel") and vitre[6] == "2022-09-29"
+
+
+def test_new_cpts_without_communes(root, backups, communes, matcher):
+    """A CPTS listed without commune on purpose is created with an unknown perimeter; one whose only
+    row was ignored by the user is not created at all."""
+    data = csv_bytes([HEADER, ["CPTS Projet Sans Périmètre", "", "", "Projet de CPTS", ""],
+                      ["CPTS Fantôme", "Xyzzyville", "", "", ""]])
+    result = analyze_on(root, data, communes, matcher, fixes={3: "__ignorer__"})
+    assert not result.blocking and result.summary()["cpts_nouvelles"] == 1
+    report = publish(result, root, backups, today="2024-06-30")
+    assert report.created == ["sans-perimetre"]  # « CPTS », « projet » and articles are not part of the id
+    doc = yaml.safe_load((root / "cpts" / "sans-perimetre.yaml").read_text())
+    assert doc["perimetre"]["regle"] == "inconnu" and doc["statut"]["etape"] is None
+    assert "Projet de CPTS" in doc["statut"]["note"]
+    assert not (root / "cpts" / "fantome.yaml").exists()
+    assert not [p for p in validate_registry(root) if p.severity == "erreur"]

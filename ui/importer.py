@@ -270,7 +270,10 @@ def _diff(result: ImportResult, names: dict[str, str]) -> None:
 
     data = []
     for t in result.territories:
-        if t.nouvelle:
+        if t.nouvelle and not t.changed:
+            change = ("nouvelle CPTS — lignes à corriger" if t.blocking
+                      else "nouvelle, non créée (aucune commune retenue)")
+        elif t.nouvelle:
             change = "nouvelle CPTS"
         elif t.changed:
             change = "périmètre remplacé"
@@ -288,7 +291,7 @@ def _diff(result: ImportResult, names: dict[str, str]) -> None:
             "Retirées": "" if t.nouvelle else listing(t.removed),
             "Lignes à corriger": t.blocking,
         })
-    n_new = sum(1 for t in result.territories if t.nouvelle)
+    n_new = sum(1 for t in result.territories if t.nouvelle and t.changed)
     n_mod = sum(1 for t in result.territories if t.changed and not t.nouvelle)
     st.markdown(f"{plural(n_new, 'CPTS nouvelle', 'CPTS nouvelles')}, {plural(n_mod, 'périmètre remplacé', 'périmètres remplacés')} ; "
                 "les CPTS du registre absentes du fichier ne changent pas.")
