@@ -413,9 +413,12 @@ def _run(func):
     return wrapped
 
 
+# Default PNG size, here so that building the CLI parser does not import matplotlib (≈1.4 s).
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 1600, 1200
+
+
 def register(sub) -> None:
     """Add ``map``, ``fiche`` and ``export`` to ``python -m geo`` (called by geo/cli.py build_parser)."""
-    from .render_png import DEFAULT_HEIGHT, DEFAULT_WIDTH
     m = sub.add_parser("map", help="carte PNG des CPTS, hors ligne (titre, légende, sources, date)")
     m.add_argument("--png", required=True, metavar="FICHIER", help="fichier PNG à écrire")
     m.add_argument("--cpts", metavar="ID", help="centrer la carte sur une CPTS et la mettre en évidence")

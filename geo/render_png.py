@@ -39,7 +39,7 @@ from .indicators import Classification, classify, get_indicator, legend_label
 from .mapdata import MapData, build_map_data
 
 DPI = 100
-DEFAULT_WIDTH, DEFAULT_HEIGHT = 1600, 1200
+from .export_tables import DEFAULT_HEIGHT, DEFAULT_WIDTH  # noqa: E402  (one definition, CLI-cheap)
 MIN_SIZE, MAX_SIZE = 400, 8000
 BRETON_DEPARTEMENTS = ("22", "29", "35", "56")
 HATCH_COLOR = "#636363"
