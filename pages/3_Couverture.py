@@ -101,7 +101,7 @@ scope = st.segmented_control("Territoire", options=list(scope_names), format_fun
                              key="couv_scope") or "53"
 outside = communes_outside(atlas.communes, atlas.territories, None if scope == "53" else scope)
 center, zoom = scope_view(atlas.communes, scope)
-st_folium(build_base_map(get_map_data(), get_layer_urls()["communes"]), key="couv-carte", height=540,
+st_folium(build_base_map(get_map_data(), get_layer_urls()), key="couv-carte", height=540,
           use_container_width=True, returned_objects=[], center=center, zoom=zoom)
 st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce qui ne veut pas dire « sans CPTS »).")
 q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")

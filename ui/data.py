@@ -44,7 +44,7 @@ def _published_layers(version: tuple) -> dict[str, str]:
     md = _map_data(version)
     urls = {}
     GENERATED.mkdir(parents=True, exist_ok=True)
-    for name, fc in (("communes", md.communes),):
+    for name, fc in (("communes", md.communes), ("territoires", md.territories), ("departements", md.departements)):
         body = json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         digest = hashlib.sha256(body).hexdigest()[:16]
         target = GENERATED / f"{name}-{digest}.json"

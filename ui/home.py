@@ -101,7 +101,7 @@ def _init_from_url(atlas) -> None:
         return
     qp = st.query_params
     S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None,
-             presentation=qp.get("mode") == "presentation", indicateur="cpts", timeline=False)
+             presentation=qp.get("mode") == "presentation", indicateur="cpts", timeline=False, online=False)
     S["fit_on_load"] = not (qp.get("commune") or qp.get("cpts"))
     if qp.get("commune"):
         code = qp["commune"].strip().upper()
@@ -165,41 +165,8 @@ def render() -> None:
     atlas = get_atlas()
     md_ = get_map_data()
     _init_from_url(atlas)
-    search = _search(atlas, id(atlas))
-    presentation = S["presentation"]
-
-    with st.sidebar:
-        st.text_input("Rechercher une commune", key="q", on_change=on_search,
-                      placeholder="Nom, code postal ou code INSEE",
-                      help="Sans accents ni majuscules : « vitre », « 35500 », « 35360 ».")
-        hits = S.get("hits")
-        if hits is not None and S.get("q"):
-            if not hits:
-                st.warning(f"Aucune commune trouvée pour « {md(S['q'])} ».")
-            elif len(hits) > 1:
-                st.caption("Autres résultats :")
-                for h in hits[1:]:
-                    st.button(h.label, key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
-                              use_container_width=True)
-        mapped = [t for t in atlas.territories if t.perimetre_connu]
-        st.selectbox("Aller à une CPTS", options=[t.id for t in mapped], index=None, key="goto_cpts",
-                     format_func=lambda i: atlas.territory(i).nom, placeholder="Choisir une CPTS",
-                     on_change=lambda: S["goto_cpts"] and select_cpts(S["goto_cpts"]))
-        st.selectbox("Colorer la carte par", options=list(INDICATORS), key="indicateur",
-                     format_func=lambda k: INDICATORS[k].label)
-        st.toggle("Évolution dans le temps (signatures)", key="timeline")
-        st.toggle("Mode présentation", key="presentation",
-                  help="Plein écran, grands caractères, noms sur la carte, CPTS une par une.")
-        online = st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", value=False, key="online",
-                           help="Désactivé par défaut : la carte fonctionne sans Internet.")
-        with st.expander("Exporter (hors ligne)"):
-            focus = S.get("cpts") or next((t.id for t in atlas.territories_of(S.get("commune"))), None)
-            map_png_button(S["indicateur"], focus, key="dl-png")
-            if focus:
-                fiche_pdf_button(focus, key="dl-pdf")
-            tables_xlsx_button(key="dl-xlsx")
-            st.caption("La carte PNG suit l'indicateur choisi"
-                       + (" et la CPTS sélectionnée." if focus else " ; sélectionnez une CPTS pour sa fiche PDF."))
+    presentation = S.get("presentation", False)
+    online = S.get("online", False)
 
     if presentation:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
@@ -223,7 +190,7 @@ def render() -> None:
                                format_func=lambda d: fmt.get(d, f"{fr_date(d.isoformat())} ({TODAY})"))
         style, notes, timeline_text = timeline_style(atlas, md_, day, presentation, labels)
     else:
-        style, notes = indicator_style(atlas, md_, S["indicateur"], presentation,
+        style, notes = indicator_style(atlas, md_, S.get("indicateur", "cpts"), presentation,
                                        tuple(l[:3] for l in labels))
 
     left, right = st.columns([0.68, 0.32] if presentation else [0.6, 0.4], gap="medium")
@@ -231,7 +198,7 @@ def render() -> None:
         commune = S.get("commune")
         selected = [t.id for t in atlas.territories_of(commune)] if commune else ([S["cpts"]] if S.get("cpts") else [])
         out = st_folium(
-            build_base_map(md_, get_layer_urls()["communes"], online_basemap=online, fit=S["fit_on_load"], style=style),
+            build_base_map(md_, get_layer_urls(), online_basemap=online, fit=S["fit_on_load"], style=style),
             key="carte",
             height=780 if presentation else 680,
             use_container_width=True,
@@ -277,6 +244,45 @@ def render() -> None:
             cpts_card(atlas, atlas.territory(S["cpts"]))
         else:
             intro(atlas)
+
+    sidebar(atlas)
+
+
+def sidebar(atlas) -> None:
+    """Search, views and exports. Drawn after the map so the map starts loading first; the
+    widgets' values come from session state (set on the first run), not from their return values."""
+    with st.sidebar:
+        st.text_input("Rechercher une commune", key="q", on_change=on_search,
+                      placeholder="Nom, code postal ou code INSEE",
+                      help="Sans accents ni majuscules : « vitre », « 35500 », « 35360 ».")
+        hits = S.get("hits")
+        if hits is not None and S.get("q"):
+            if not hits:
+                st.warning(f"Aucune commune trouvée pour « {md(S['q'])} ».")
+            elif len(hits) > 1:
+                st.caption("Autres résultats :")
+                for h in hits[1:]:
+                    st.button(h.label, key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
+                              use_container_width=True)
+        mapped = [t for t in atlas.territories if t.perimetre_connu]
+        st.selectbox("Aller à une CPTS", options=[t.id for t in mapped], index=None, key="goto_cpts",
+                     format_func=lambda i: atlas.territory(i).nom, placeholder="Choisir une CPTS",
+                     on_change=lambda: S["goto_cpts"] and select_cpts(S["goto_cpts"]))
+        st.selectbox("Colorer la carte par", options=list(INDICATORS), key="indicateur",
+                     format_func=lambda k: INDICATORS[k].label)
+        st.toggle("Évolution dans le temps (signatures)", key="timeline")
+        st.toggle("Mode présentation", key="presentation",
+                  help="Plein écran, grands caractères, noms sur la carte, CPTS une par une.")
+        st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", key="online",
+                           help="Désactivé par défaut : la carte fonctionne sans Internet.")
+        with st.expander("Exporter (hors ligne)"):
+            focus = S.get("cpts") or next((t.id for t in atlas.territories_of(S.get("commune"))), None)
+            map_png_button(S.get("indicateur", "cpts"), focus, key="dl-png")
+            if focus:
+                fiche_pdf_button(focus, key="dl-pdf")
+            tables_xlsx_button(key="dl-xlsx")
+            st.caption("La carte PNG suit l'indicateur choisi"
+                       + (" et la CPTS sélectionnée." if focus else " ; sélectionnez une CPTS pour sa fiche PDF."))
 
 
 def key_figures(atlas, t) -> None:

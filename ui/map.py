@@ -104,18 +104,35 @@ class FitOnLoad(MacroElement):
         self.bounds = bounds
 
 
-class PrecomputedBoundsGeoJson(folium.GeoJson):
-    """GeoJson whose bounds are given, not recomputed in pure Python from every coordinate.
+class OutlineLayer(MacroElement):
+    """Non-interactive outlines (CPTS territories, départements) fetched from a static GeoJSON file.
 
-    st_folium asks the map for its bounds on every rerun; folium would walk ~40 000 coordinates
-    each time (≈0.4 s). The bounds come with the cached MapData."""
+    Keeps the map script small (a rerun re-renders it): only the URL, the style and the ids to
+    show travel with it. Colours come from the file's ``color`` property or ``default_color``."""
 
-    def __init__(self, data, bounds: list[list[float]], **kwargs):
-        super().__init__(data, **kwargs)
-        self._bounds = bounds
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    var {{ this.get_name() }}_ids = {{ this.ids|tojson }};
+    var {{ this.get_name() }} = L.geoJson(null, {
+        interactive: false,
+        filter: function (f) { return {{ this.get_name() }}_ids === null || {{ this.get_name() }}_ids.indexOf(f.properties.id) >= 0; },
+        style: function (f) {
+            return {fill: false, color: f.properties.color || {{ this.default_color|tojson }},
+                    weight: {{ this.weight }}, opacity: 0.95};
+        }
+    }).addTo({{ this._parent.get_name() }});
+    fetch({{ this.url|tojson }}).then(function (r) { return r.json(); })
+        .then(function (data) { {{ this.get_name() }}.addData(data); });
+    {% endmacro %}
+    """)
 
-    def _get_self_bounds(self):
-        return self._bounds
+    def __init__(self, url: str, weight: float, default_color: str = "#333333", ids: list[str] | None = None):
+        super().__init__()
+        self._name = "OutlineLayer"
+        self.url = url
+        self.weight = float(weight)
+        self.default_color = _color(default_color)
+        self.ids = None if ids is None else sorted(ids)
 
 
 class CommuneLayer(MacroElement):
@@ -180,37 +197,22 @@ def default_legend(md: MapData) -> tuple[tuple[str, str], ...]:
     return tuple(items) + ((NO_CPTS_COLOR, "Aucune CPTS documentée dans les sources"),)
 
 
-def build_base_map(md: MapData, communes_url: str, online_basemap: bool = False, fit: bool = True,
+def build_base_map(md: MapData, urls: dict[str, str], online_basemap: bool = False, fit: bool = True,
                    style: MapStyle | None = None) -> folium.Map:
-    """A NEW folium map each call (never cache the Map object): identical for identical inputs."""
+    """A NEW folium map each call (never cache the Map object): identical for identical inputs.
+
+    ``urls``: the static GeoJSON files of ui.data.get_layer_urls() (communes, territoires,
+    departements); the script itself carries only styles, so rendering it costs milliseconds."""
     style = style or MapStyle(legend_items=default_legend(md))
     (south, west), (north, east) = md.bounds
     m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=7.5,
                 zoomSnap=0.25, zoomDelta=0.5)
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
-    CommuneLayer(communes_url, dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
-    territories = md.territories
-    if style.territory_ids is not None:
-        keep = set(style.territory_ids)
-        territories = {"type": "FeatureCollection",
-                       "features": [f for f in md.territories["features"] if f["properties"]["id"] in keep]}
-    weight = 4 if style.presentation else 2.5
-    PrecomputedBoundsGeoJson(
-        territories,
-        md.bounds,
-        name="Territoires des CPTS",
-        style_function=lambda f: {"fill": False, "color": f["properties"]["color"], "weight": weight, "opacity": 0.95},
-        interactive=False,
-    ).add_to(m)
-    PrecomputedBoundsGeoJson(
-        md.departements,
-        md.bounds,
-        name="Départements",
-        style_function=lambda _f: {"fill": False, "color": "#333333", "weight": 2 if style.presentation else 1.6,
-                                   "opacity": 0.9},
-        interactive=False,
-    ).add_to(m)
+    CommuneLayer(urls["communes"], dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
+    OutlineLayer(urls["territoires"], weight=4 if style.presentation else 2.5,
+                 ids=None if style.territory_ids is None else list(style.territory_ids)).add_to(m)
+    OutlineLayer(urls["departements"], weight=2 if style.presentation else 1.6).add_to(m)
     Legend(style.legend_title, list(style.legend_items), font_px=15 if style.presentation else 12).add_to(m)
     if style.labels:
         Labels(list(style.labels)).add_to(m)
