@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -239,5 +240,9 @@ def test_online_basemap_only_when_requested(open_map, page, network_log, wait_in
     page.get_by_text(re.compile(r"fond de carte en ligne", re.I)).first.click()
     # the component remounts (new script): old and new iframes coexist a moment
     wait_in_map("img.leaflet-tile", timeout_ms=60_000)
+    # the <img> is in the DOM a moment before its request is reported: wait for the request
+    deadline = time.monotonic() + 30
+    while not network_log.external() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
     hosts = {urlsplit(u).hostname for u in network_log.external()}
     assert hosts == {"data.geopf.fr"}, hosts  # Plan IGN v2 is the basemap shown first
