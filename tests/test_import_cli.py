@@ -12,16 +12,13 @@ import yaml
 
 from geo.cli import main
 from geo.paths import REPO_ROOT
-from tests.import_support import csv_bytes, real_registry_snapshot, registry_copy, snapshot, xlsx_bytes
+from tests.import_support import csv_bytes, registry_copy, snapshot, xlsx_bytes
 
 HEADER = ["Nom CPTS", "Libellé commune", "Code INSEE"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def real_registry_untouched():
-    before = real_registry_snapshot()
-    yield
-    assert real_registry_snapshot() == before
+# Every test works on a copy: the committed registry must come out byte-identical.
+pytestmark = pytest.mark.usefixtures("real_registry_untouched")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from geo.paths import REPO_ROOT
-from tests.import_support import csv_bytes, real_registry_snapshot, registry_copy, snapshot
+from tests.import_support import csv_bytes, registry_copy, snapshot
 
 PAGE = str(REPO_ROOT / "pages" / "5_Importer.py")
 HEADER = ["CPTS", "Commune"]
@@ -24,11 +24,8 @@ LISTING = csv_bytes([
 ], encoding="cp1252")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def real_registry_untouched():
-    before = real_registry_snapshot()
-    yield
-    assert real_registry_snapshot() == before
+# Every test works on a copy: the committed registry must come out byte-identical.
+pytestmark = pytest.mark.usefixtures("real_registry_untouched")
 
 
 @pytest.fixture

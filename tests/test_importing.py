@@ -20,17 +20,12 @@ from hypothesis import strategies as st
 from geo.importing import (FIELDS, IGNORE, NEW_CPTS, ImportFileError, analyze, clean_cell, cpts_key,
                            detect_columns, header_key, parse_date, read_table, registry_codes, slugify,
                            status_step)
-from geo.matching import Matcher, normalize_name
+from geo.matching import normalize_name
 from geo.registry import load_registry
 from geo.registry_store import neutralize
 from tests.import_support import csv_bytes, geojson_bytes, union_of, xlsx_bytes
 
 HEADER = ["Nom de la CPTS", "Commune", "Code INSEE"]
-
-
-@pytest.fixture(scope="module")
-def matcher(communes):
-    return Matcher(communes)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """The four app pages run headless (streamlit.testing AppTest) and show the right figures."""
 from __future__ import annotations
 
-import copy
 import dataclasses
 from pathlib import Path
 

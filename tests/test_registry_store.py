@@ -19,15 +19,10 @@ from geo.registry import load_registry, validate_registry
 from geo.registry_store import (LOCK_NAME, PublishError, export_bytes, export_rows, fingerprints, neutralize,
                                 publish, replace_block, to_csv_bytes, to_xlsx_bytes)
 from geo.territories import build_territories
-from tests.import_support import (csv_bytes, geojson_bytes, real_registry_snapshot, registry_copy, snapshot,
+from tests.import_support import (csv_bytes, geojson_bytes, registry_copy, snapshot,
                                   union_of)
 
 HEADER = ["CPTS", "Commune", "Code INSEE", "Statut", "Date de signature"]
-
-
-@pytest.fixture(scope="module")
-def matcher(communes):
-    return Matcher(communes)
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +30,8 @@ def names(communes):
     return dict(zip(communes["code"], communes["nom"]))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def real_registry_untouched():
-    """No test of this module may change the committed registry."""
-    before = real_registry_snapshot()
-    yield
-    assert real_registry_snapshot() == before
+# Every test works on a copy: the committed registry must come out byte-identical.
+pytestmark = pytest.mark.usefixtures("real_registry_untouched")
 
 
 @pytest.fixture
