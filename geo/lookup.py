@@ -6,8 +6,7 @@ border belongs to the commune with the smaller INSEE code, so answers are determ
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import shapely

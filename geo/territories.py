@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .formatting import fr_int, fr_pct, fr_signed_int, fr_signed_pct, fr_date, plural
+from .formatting import fr_date, fr_int, fr_signed_int, fr_signed_pct, plural
 from .matching import Matcher, Resolution, normalize_name
 from .registry import Cpts, Registry
 
