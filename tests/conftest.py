@@ -1,5 +1,6 @@
 import pytest
 
+from geo.atlas import Atlas
 from geo.matching import Matcher
 from geo.referential import load_communes
 from tests.import_support import real_registry_snapshot
@@ -9,6 +10,12 @@ from tests.import_support import real_registry_snapshot
 def communes():
     """The committed referential (data/communes.parquet)."""
     return load_communes()
+
+
+@pytest.fixture(scope="session")
+def atlas():
+    """Referential, registry, territories and locator, loaded once (tests must not mutate it)."""
+    return Atlas.load()
 
 
 @pytest.fixture(scope="session")

@@ -28,10 +28,6 @@ def sp(s: str) -> str:
     return s.replace("\u202f", " ").replace("\u00a0", " ")
 
 
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load()
-
 
 @pytest.fixture(scope="module")
 def md(atlas):

@@ -3,7 +3,6 @@ import dataclasses
 
 import pytest
 
-from geo.atlas import Atlas
 from geo.facts import CALCULE, DECLARE
 from geo.indicators import (AUCUNE_CPTS, INDICATORS, NON_RENSEIGNE, classify, get_indicator, legend_label)
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
@@ -12,10 +11,6 @@ from geo.mapdata import NO_CPTS_COLOR, territory_colors
 def sp(s: str) -> str:
     return s.replace("\u202f", " ").replace("\u00a0", " ")
 
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load()
 
 
 def cl(atlas, key):

@@ -5,14 +5,9 @@ import pytest
 import shapely
 
 from geo import facts
-from geo.atlas import Atlas
 from geo.mapdata import NO_CPTS_COLOR, build_map_data, territory_colors
 from geo.search import CommuneSearch
 
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -39,10 +38,6 @@ def _texts(at: AppTest) -> str:
              for e in getattr(at, kind)]
     return "\n".join(parts).replace("\u202f", " ").replace("\\", "")
 
-
-@pytest.fixture(scope="module")
-def atlas() -> Atlas:
-    return Atlas.load()
 
 
 # --- Fiches CPTS --------------------------------------------------------------------------------

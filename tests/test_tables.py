@@ -11,15 +11,10 @@ import pytest
 import shapely
 
 from geo import tables as T
-from geo.atlas import Atlas
 from geo.download import load_sources
 from geo.quality import quality_report
 from geo.registry import MISSIONS
 
-
-@pytest.fixture(scope="module")
-def atlas() -> Atlas:
-    return Atlas.load()
 
 
 def _pop(atlas, codes) -> int:

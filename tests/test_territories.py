@@ -1,13 +1,8 @@
 """Territories users rely on: the right communes, totals and the gaps with the sources."""
 import pytest
 
-from geo.atlas import Atlas
 from geo.territories import ECART, ERREUR, INFO, resolve_epci
 
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load()
 
 
 def kinds(t):
@@ -92,11 +87,10 @@ def test_dissolved_geometry_covers_exactly_the_communes(atlas):
     assert t.geometry.area == pytest.approx(sum(g.area for g in sub.geometry.values), rel=1e-9)
 
 
-def test_epci_names_as_written_resolve():
-    atlas_ = Atlas.load()
-    assert resolve_epci("Vitré communauté", atlas_.communes).siren == "200039022"
-    assert resolve_epci("Oust Brocéliande Communauté", atlas_.communes).nom == "CC de l'Oust à Brocéliande"
-    bad = resolve_epci("Communauté imaginaire", atlas_.communes)
+def test_epci_names_as_written_resolve(atlas):
+    assert resolve_epci("Vitré communauté", atlas.communes).siren == "200039022"
+    assert resolve_epci("Oust Brocéliande Communauté", atlas.communes).nom == "CC de l'Oust à Brocéliande"
+    bad = resolve_epci("Communauté imaginaire", atlas.communes)
     assert bad.siren is None and "non résolu" in bad.message
 
 

@@ -3,14 +3,9 @@ import datetime as dt
 
 import pytest
 
-from geo.atlas import Atlas
 from geo.timeline import (DAY, MONTH, YEAR, covered_at, coverage_sentence, date_span, signature_events,
                           signatures, status_at)
 
-
-@pytest.fixture(scope="module")
-def atlas():
-    return Atlas.load()
 
 
 def pop_of(atlas, codes):
