@@ -151,7 +151,7 @@ def test_new_map_refuses_tiles():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('<script src="https://cdn.example.org/a.js"></script>', ["https://cdn.example.org/a.js"]),
+        ('<script src="https://assets.example.org/a.js"></script>', ["https://assets.example.org/a.js"]),
         ('<link href="//cdn.example.org/a.css">', ["//cdn.example.org/a.css"]),
         ("background:url(//x.example/i.png)", ["//x.example/i.png"]),
         ('"https:\\/\\/tiles.example\\/{z}"', ["https:\\/\\/tiles.example\\/{z}"]),
