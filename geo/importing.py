@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .matching import Matcher, Resolution, normalize_name, similarity
+from .matching import Matcher, Resolution, cell_text, normalize_name, similarity
 
 __all__ = [
     "FIELDS",
@@ -157,23 +157,14 @@ _STOP = {"de", "du", "des", "la", "le", "les", "l", "d"}
 
 
 def _s(v: object) -> str:
-    """Cell -> text ('' for None/NaN; 35360.0 -> '35360'; dates -> ISO)."""
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
+    """Cell -> text: the matcher's rules ('' for None/NaN; 35360.0 -> '35360'), plus booleans and dates."""
     if isinstance(v, bool):
         return "vrai" if v else "faux"
-    if isinstance(v, float):
-        if v != v:
-            return ""
-        if v.is_integer():
-            return str(int(v))
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
     if isinstance(v, dt.date):
         return v.isoformat()
-    return str(v)
+    return cell_text(v)
 
 
 def _fold(s: str) -> str:

@@ -146,8 +146,8 @@ def _st_repl(m: re.Match) -> str:
     return _TOKENS[m.group(0)]
 
 
-def _text(s: object) -> str:
-    """Any cell value → str ('' for None/NaN; 35360.0 → '35360')."""
+def cell_text(s: object) -> str:
+    """Any cell value → str ('' for None/NaN; 35360.0 → '35360'). Shared with geo/importing."""
     if s is None:
         return ""
     if isinstance(s, str):
@@ -162,7 +162,7 @@ def _text(s: object) -> str:
 
 def _fold(s: object, accents: bool) -> str:
     if type(s) is not str:
-        s = _text(s)
+        s = cell_text(s)
     if accents:
         s = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s.translate(_PRE)).casefold())
     else:
@@ -276,7 +276,7 @@ _DEP_SUFFIX = re.compile(r"^(.*?)[\s,-]*\(\s*(\d{2}|2[AB]|97\d)\s*\)[\s.]*$", re
 
 
 def _norm_dep(d: object) -> str:
-    s = _text(d).strip().upper()
+    s = cell_text(d).strip().upper()
     if s.isdigit() and len(s) == 1:
         s = "0" + s
     return s
@@ -375,9 +375,9 @@ class Matcher:
         self._key: tuple[dict, dict] = ({}, {})
         self._bare: tuple[dict, dict] = ({}, {})
 
-        codes = [c if type(c) is str else _text(c) for c in communes["code"].tolist()]
+        codes = [c if type(c) is str else cell_text(c) for c in communes["code"].tolist()]
         codes = [c.strip() for c in codes]
-        noms = [x if type(x) is str else _text(x) for x in communes["nom"].tolist()]
+        noms = [x if type(x) is str else cell_text(x) for x in communes["nom"].tolist()]
         dep_cache: dict[object, str] = {}
         deps = []
         for d in communes["departement"].tolist():
@@ -401,7 +401,7 @@ class Matcher:
 
         for code, acodes in zip(codes, col("anciens_codes", None)):
             for a in _as_list(acodes):
-                a = _text(a).strip()
+                a = cell_text(a).strip()
                 if a and a != code:
                     lst = self._ancien_code.setdefault(a, [])
                     if code not in lst:
@@ -409,13 +409,13 @@ class Matcher:
         postal = self._postal
         for code, cps in zip(codes, col("codes_postaux", None)):
             for p in _as_list(cps):
-                p = _text(p).strip()
+                p = cell_text(p).strip()
                 if p:
                     postal.setdefault(p, []).append(code)
         for code, dep, key, anoms in zip(codes, deps, keys, col("anciens_noms", None)):
             seen = None
             for a in _as_list(anoms):
-                a = _text(a)
+                a = cell_text(a)
                 akey = normalize_name(a)
                 if not akey or akey == key:
                     continue
@@ -552,7 +552,7 @@ class Matcher:
         return sorted(set(codes), key=lambda c: (-self._pop.get(c, 0), c))
 
     def _resolve(self, query, deps: frozenset[str] | None) -> Resolution:
-        s = _text(query).strip()
+        s = cell_text(query).strip()
         if not s:
             return self._fail(query, "vide", "Nom de commune vide.")
 
