@@ -173,7 +173,8 @@ def _cpts_classes(territories: list[Territory], registry: Registry) -> list[Clas
             for t in mapped]
 
 
-def _cpts_class_of(v: Value, classes: list[Class]) -> Class:
+def _class_by_key(v: Value, classes: list[Class]) -> Class:
+    """The class whose key is the value (categorical and ordinal indicators), else « Non renseigné »."""
     return next((c for c in classes if c.key == v.value), NON_RENSEIGNE)
 
 
@@ -318,10 +319,6 @@ def _status_classes(territories: list[Territory], registry: Registry) -> list[Cl
     return [Class(s.key, _STEP_SHORT.get(s.key, s.label), c) for s, c in zip(STEPS, _spread(PURPLES_3, len(STEPS)))]
 
 
-def _status_class_of(v: Value, classes: list[Class]) -> Class:
-    return next((c for c in classes if c.key == v.value), NON_RENSEIGNE)
-
-
 def _status_note(registry: Registry) -> str:
     return ("Dernière étape atteinte du cycle de vie d'une CPTS, dans l'ordre : lettre d'intention validée "
             "par l'ARS, projet de santé validé, accord conventionnel interprofessionnel (ACI) signé.")
@@ -375,7 +372,7 @@ INDICATORS: dict[str, Indicator] = {
     ind.key: ind for ind in [
         Indicator("cpts", "CPTS", None, CATEGORICAL, "registre",
                   "La CPTS dont la commune fait partie (périmètres du registre, communes au COG 2026).",
-                  _cpts_value, _cpts_classes, _cpts_class_of, _cpts_note),
+                  _cpts_value, _cpts_classes, _class_by_key, _cpts_note),
         Indicator("population", "Population couverte (calculée)", "habitants", NUMERIC, CALCULE,
                   "Somme des populations municipales INSEE des communes du périmètre de la CPTS.",
                   _population_value, _population_classes, None, _population_note,
@@ -390,7 +387,7 @@ INDICATORS: dict[str, Indicator] = {
                   breaks=lambda r: FUNDING_BREAKS, fmt=lambda x: f"{fr_num(x, 2)} €"),
         Indicator("statut", "Étape du cycle de vie", None, ORDINAL, DECLARE,
                   "Dernière étape atteinte : lettre d'intention, projet de santé, ACI signé.",
-                  _status_value, _status_classes, _status_class_of, _status_note),
+                  _status_value, _status_classes, _class_by_key, _status_note),
         Indicator("annee_signature", "Année de signature de l'ACI", None, ORDINAL, DECLARE,
                   "Année du jalon « ACI signé » du registre.",
                   _year_value, _year_classes, _year_class_of, _year_note),
