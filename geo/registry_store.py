@@ -52,7 +52,7 @@ import yaml
 
 from .formatting import fr_date
 from .importing import LAYOUT, ImportedTerritory, ImportResult, cpts_key
-from .paths import DATA_DIR
+from .paths import BACKUPS_DIR
 from .registry import STEPS, load_registry, validate_registry
 
 __all__ = [
@@ -72,7 +72,7 @@ __all__ = [
     "new_cpts_document",
 ]
 
-DEFAULT_BACKUPS = DATA_DIR / "backups"
+DEFAULT_BACKUPS = BACKUPS_DIR
 LOCK_NAME = ".lock"
 _STAGING_PREFIX = ".staging-"
 _LOCK_TIMEOUT = 60.0
