@@ -1,0 +1,27 @@
+"""``python -m geo territories [--json]``: the CPTS territories (INSEE codes, populations, gaps)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from .commands import HELP
+from .common import load_atlas
+
+
+def register(sub) -> None:
+    t = sub.add_parser("territories", help=HELP["territories"])
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_territories)
+
+
+def cmd_territories(args: argparse.Namespace) -> int:
+    from ..formatting import fr_int
+    atlas = load_atlas()
+    if args.json:
+        print(json.dumps([t.to_dict() for t in atlas.territories], ensure_ascii=False, indent=1))
+        return 0
+    for t in atlas.territories:
+        decl = f"déclarée {fr_int(t.population_declaree, ' ')}" if t.population_declaree else "non déclarée"
+        where = f"{t.n_communes} communes, {fr_int(t.population, ' ')} hab. ({decl})" if t.perimetre_connu else "périmètre inconnu"
+        print(f"{t.id:40} {t.nom[:50]:50} {where}")
+    return 0
