@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from geo.formatting import fr_int, plural
 from geo.mapdata import territory_colors
 from geo.registry import format_source
-from geo.tables import commune_table
+from geo.views.tables import commune_table
 from ui.cards import cpts_card
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button

@@ -7,8 +7,8 @@ import streamlit as st
 from geo.download import load_sources
 from geo.formatting import fr_date, plural
 from geo.quality import SEVERITY_LABELS, quality_report
-from geo.tables import (attribution, commune_cpts_csv, datasets_table, quality_csv, quality_kind_label,
-                        source_documents_table, territories_geojson)
+from geo.views.downloads import commune_cpts_csv, quality_csv, quality_kind_label, territories_geojson
+from geo.views.sources import attribution, datasets_table, source_documents_table
 from ui.data import get_atlas
 from ui.pages_common import text_table
 from ui.text import md

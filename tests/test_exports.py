@@ -84,7 +84,7 @@ def test_png_colours_communes_by_the_indicator_and_zooms_on_a_cpts(atlas, md):
     assert share_of(zoom, vitre) > 4 * share_of(region, vitre)   # zoomed and highlighted
     smt = render_map_png(atlas, indicator="sans_medecin_traitant", today=DAY, map_data=md)
     assert share_of(smt, vitre) == 0                   # another indicator, other colours
-    from geo.indicators import classify
+    from geo.views.indicators import classify
     red = classify("sans_medecin_traitant", atlas.territories, atlas.registry).classes["pays-de-vitre"].color
     assert share_of(smt, red) > 0.003                  # Vitré's 12,7 % class fills its communes
 

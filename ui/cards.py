@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import facts
+from geo.views import facts
 from geo.atlas import Atlas
 from geo.formatting import fr_date, fr_int
 from geo.registry import format_source

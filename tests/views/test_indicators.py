@@ -3,8 +3,8 @@ import dataclasses
 
 import pytest
 
-from geo.facts import CALCULE, DECLARE
-from geo.indicators import (AUCUNE_CPTS, INDICATORS, NON_RENSEIGNE, classify, get_indicator, legend_label)
+from geo.views.facts import CALCULE, DECLARE
+from geo.views.indicators import (AUCUNE_CPTS, INDICATORS, NON_RENSEIGNE, classify, get_indicator, legend_label)
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
 
 

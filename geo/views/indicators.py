@@ -1,14 +1,18 @@
 """Indicators to colour the map by (thematic maps), with their classes, colours and legend.
 
+The six indicators (CPTS, population, share without médecin traitant, funding per inhabitant,
+lifecycle step, signature year) and ``classify``; the vocabulary they share (Class, Value,
+Indicator, Classification, palettes) is geo/views/indicator_model.py, re-exported here.
+
 Pure Python: no Streamlit, no folium. Shared by the app (map colouring, legend), the PNG map
-(geo/render_png.py), the PDF fiche and the exported tables.
+(geo/exports/), the PDF fiche and the exported tables.
 
 Every indicator says what it measures, its unit, its kind (categorical | numeric | ordinal), and
 whether its value is *déclaré* (from a source document) or *calculé* (from INSEE data). A CPTS
 with no value gets the "Non renseigné" class; a commune in no documented CPTS gets "Aucune CPTS
 documentée". Class breaks are explained in ``Indicator.breaks_note`` (shown under the legend).
 
-    from geo.indicators import INDICATORS, classify
+    from geo.views.indicators import INDICATORS, classify
     c = classify("population", atlas.territories, atlas.registry)
     c.classes["pays-de-vitre"].label      # '80 000 – 175 000 hab. (taille 3)'
     c.values["pays-de-vitre"].text        # '83 737 hab.'
@@ -17,138 +21,14 @@ documentée". Class breaks are explained in ``Indicator.breaks_note`` (shown und
 """
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass, field
-from typing import Callable
-
+from ..formatting import fr_date, fr_int, fr_num, fr_pct, plural
+from ..mapdata import short_label, territory_colors
+from ..registry import STEPS, Registry
+from ..territories import Territory
 from .facts import CALCULE, DECLARE, insee_origin, short_source
-from .formatting import fr_date, fr_int, fr_num, fr_pct, plural
-from .mapdata import NO_CPTS_COLOR, short_label, territory_colors
-from .registry import STEPS, Registry
-from .territories import Territory
-
-CATEGORICAL = "categorical"
-NUMERIC = "numeric"
-ORDINAL = "ordinal"
-
-# ColorBrewer sequential palettes (colour-blind safe), without their lightest step so that every
-# class stays distinct from the white/grey "no data" classes on a projector.
-BLUES_4 = ["#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-YLORRD_3 = ["#fed976", "#fd8d3c", "#e31a1c"]
-YLGNBU_4 = ["#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
-PURPLES_3 = ["#bcbddc", "#807dba", "#54278f"]
-ORANGES_7 = ["#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#a63603", "#7f2704"]
-
-
-@dataclass(frozen=True)
-class Class:
-    key: str
-    label: str                 # French, shown in the legend
-    color: str                 # fill colour, "#rrggbb"
-    hatch: str | None = None   # matplotlib hatch pattern for "no data" classes
-
-
-NON_RENSEIGNE = Class("non_renseigne", "Non renseigné", "#bdbdbd", hatch="///")
-AUCUNE_CPTS = Class("aucune_cpts", "Aucune CPTS documentée", NO_CPTS_COLOR)
-
-
-@dataclass(frozen=True)
-class Value:
-    """The value of an indicator for one CPTS, as shown to users."""
-    value: float | int | str | None    # raw value (number, step key, CPTS id) or None = non renseigné
-    text: str                          # French display: '12,7 %', '83 737 hab.', 'non renseigné'
-    nature: str | None = None          # DECLARE | CALCULE
-    origin: str | None = None          # source document or INSEE millésime
-    qualifier: str | None = None       # 'plus de', 'environ' … as the source writes it
-    note: str | None = None
-
-
-MISSING_TEXT = "non renseigné"
-
-
-def _missing(note: str | None = None) -> Value:
-    return Value(None, MISSING_TEXT, note=note)
-
-
-@dataclass(frozen=True)
-class Indicator:
-    key: str
-    label: str                  # French, e.g. 'Population (calculée)'
-    unit: str | None            # 'hab.', '%', '€ / hab.', None
-    kind: str                   # CATEGORICAL | NUMERIC | ORDINAL
-    nature: str                 # DECLARE | CALCULE | 'registre'
-    description: str            # what it measures, in French
-    value_of: Callable[[Territory, Registry], Value]
-    classes_for: Callable[[list[Territory], Registry], list[Class]]
-    class_of: Callable[[Value, list[Class]], Class] | None   # None for numeric: binned by ``breaks``
-    breaks_note: Callable[[Registry], str]
-    breaks: Callable[[Registry], list[float]] | None = None  # numeric: lower bounds of classes 2..n
-    fmt: Callable[[float], str] | None = None                # numeric: French format of a bound
-
-    def class_for(self, v: Value, classes: list[Class], registry: Registry) -> Class:
-        if self.breaks is not None:
-            if v.value is None:
-                return NON_RENSEIGNE
-            return classes[bisect.bisect_right(self.breaks(registry), float(v.value))]
-        return self.class_of(v, classes)
-
-
-@dataclass
-class Classification:
-    indicator: Indicator
-    classes: dict[str, Class]          # CPTS id -> class (NON_RENSEIGNE when the value is missing)
-    values: dict[str, Value]           # CPTS id -> value
-    legend: list[Class]                # display order, ending with NON_RENSEIGNE and AUCUNE_CPTS
-    counts: dict[str, int]             # class key -> number of CPTS in it
-    notes: list[str] = field(default_factory=list)   # why these classes; qualifiers; unmapped CPTS
-    unmapped: list[str] = field(default_factory=list)   # CPTS ids without a documented perimeter
-
-    def commune_classes(self, territories: list[Territory]) -> dict[str, Class]:
-        """INSEE code -> class, for every commune of a mapped CPTS. A commune in several CPTS takes
-        the class of the first one by name that has a value (the map draws every outline)."""
-        out: dict[str, Class] = {}
-        for t in sorted((t for t in territories if t.perimetre_connu), key=lambda t: t.nom):
-            cls = self.classes.get(t.id, NON_RENSEIGNE)
-            for code in t.codes:
-                if code not in out or (out[code] is NON_RENSEIGNE and cls is not NON_RENSEIGNE):
-                    out[code] = cls
-        return out
-
-    def class_for_commune(self, code: str, commune_classes: dict[str, Class]) -> Class:
-        return commune_classes.get(code, AUCUNE_CPTS)
-
-    @property
-    def title(self) -> str:
-        ind = self.indicator
-        return f"{ind.label}, en {ind.unit}" if ind.unit else ind.label
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _bin_classes(breaks: list[float], labels: list[str], colors: list[str], key: str) -> list[Class]:
-    assert len(labels) == len(colors) == len(breaks) + 1
-    return [Class(f"{key}_{i}", lab, col) for i, (lab, col) in enumerate(zip(labels, colors))]
-
-
-def _qualifier_note(v: Value, breaks: list[float], fmt: Callable[[float], str]) -> str | None:
-    """A source saying 'plus de 11 %' gives a lower bound: the class is the one of the bound,
-    the true value may lie in a higher class. Say so."""
-    q = (v.qualifier or "").strip().lower()
-    if v.value is None or not q:
-        return None
-    x = float(v.value)
-    if q in ("plus de", "au moins", "supérieur à", "plus d'"):
-        if bisect.bisect_right(breaks, x) < len(breaks):
-            return (f"« {q} {fmt(x)} » : classé d'après la borne basse ({fmt(x)}) ; "
-                    "la valeur réelle peut relever d'une classe supérieure")
-        return None
-    if q in ("moins de", "au plus", "inférieur à", "moins d'"):
-        if bisect.bisect_right(breaks, x) > 0:
-            return (f"« {q} {fmt(x)} » : classé d'après la borne haute ({fmt(x)}) ; "
-                    "la valeur réelle peut relever d'une classe inférieure")
-        return None
-    return f"« {q} {fmt(x)} » : valeur approchée donnée par la source"
+from .indicator_model import (AUCUNE_CPTS, BLUES_4, CATEGORICAL, NON_RENSEIGNE, NUMERIC, ORANGES_7, ORDINAL, PURPLES_3,
+                              YLGNBU_4, YLORRD_3, Class, Classification, Indicator, Value, bin_classes, class_by_key,
+                              missing, qualifier_note, spread)
 
 
 def signature_jalon(t: Territory):
@@ -173,11 +53,6 @@ def _cpts_classes(territories: list[Territory], registry: Registry) -> list[Clas
             for t in mapped]
 
 
-def _class_by_key(v: Value, classes: list[Class]) -> Class:
-    """The class whose key is the value (categorical and ordinal indicators), else « Non renseigné »."""
-    return next((c for c in classes if c.key == v.value), NON_RENSEIGNE)
-
-
 def _cpts_note(registry: Registry) -> str:
     return ("Une couleur par CPTS dont le périmètre est documenté (palette Okabe–Ito, lisible par les "
             "daltoniens) ; les CPTS sans périmètre documenté ne peuvent pas être dessinées.")
@@ -188,7 +63,7 @@ def _cpts_note(registry: Registry) -> str:
 
 def _population_value(t: Territory, registry: Registry) -> Value:
     if not t.perimetre_connu:
-        return _missing("périmètre non documenté : population non calculable")
+        return missing("périmètre non documenté : population non calculable")
     return Value(t.population, f"{fr_int(t.population)} hab.", CALCULE, insee_origin(t),
                  note="périmètre approché : valeur indicative" if t.approximatif else None)
 
@@ -208,8 +83,8 @@ def _population_classes(territories: list[Territory], registry: Registry) -> lis
             rng = f"{fr_int(s.min)} – {fr_int(s.max)} hab."
         labels.append(f"{rng} (taille {s.taille})")
     breaks = _population_breaks(registry)
-    colors = BLUES_4 if len(labels) == 4 else _spread(BLUES_4, len(labels))
-    return _bin_classes(breaks, labels, colors, "population")
+    colors = BLUES_4 if len(labels) == 4 else spread(BLUES_4, len(labels))
+    return bin_classes(breaks, labels, colors, "population")
 
 
 def _population_note(registry: Registry) -> str:
@@ -227,14 +102,14 @@ SMT_BREAKS = [10.0, 12.0]
 def _smt_value(t: Territory, registry: Registry) -> Value:
     s = next((s for s in t.cpts.sans_medecin_traitant if s.unite == "%"), None)
     if s is None:
-        return _missing()
+        return missing()
     text = (f"{s.qualificatif} " if s.qualificatif else "") + fr_pct(s.valeur)
     note = f"{s.population}, {s.perimetre}" + (f", {s.annee}" if s.annee else "")
     return Value(float(s.valeur), text, DECLARE, short_source(s.source, registry), s.qualificatif, note)
 
 
 def _smt_classes(territories: list[Territory], registry: Registry) -> list[Class]:
-    return _bin_classes(SMT_BREAKS, ["moins de 10 %", "10 % à moins de 12 %", "12 % et plus"], YLORRD_3, "smt")
+    return bin_classes(SMT_BREAKS, ["moins de 10 %", "10 % à moins de 12 %", "12 % et plus"], YLORRD_3, "smt")
 
 
 def smt_reference(registry: Registry) -> tuple[float, str] | None:
@@ -265,9 +140,9 @@ def _funding_value(t: Territory, registry: Registry) -> Value:
     f = next((f for f in t.cpts.financement if f.unite.startswith("€")), None)
     pdec = t.cpts.population_declaree
     if f is None:
-        return _missing()
+        return missing()
     if pdec is None or not pdec.valeur:
-        return _missing(f"financement de {fr_int(f.montant)} € déclaré, mais pas de population déclarée")
+        return missing(f"financement de {fr_int(f.montant)} € déclaré, mais pas de population déclarée")
     per = f.montant / pdec.valeur
     unit = "€ / hab." + (" / an" if f.unite == "€/an" else "")
     note = (f"{fr_int(f.montant)} € ({f.couvre}" + (f", {f.annee}" if f.annee else "") +
@@ -277,7 +152,7 @@ def _funding_value(t: Territory, registry: Registry) -> Value:
 
 def _funding_classes(territories: list[Territory], registry: Registry) -> list[Class]:
     labels = ["moins de 2 €", "2 € à moins de 3 €", "3 € à moins de 4 €", "4 € et plus"]
-    return _bin_classes(FUNDING_BREAKS, labels, YLGNBU_4, "financement")
+    return bin_classes(FUNDING_BREAKS, labels, YLGNBU_4, "financement")
 
 
 def _funding_note(registry: Registry) -> str:
@@ -302,7 +177,7 @@ def _funding_note(registry: Registry) -> str:
 def _status_value(t: Territory, registry: Registry) -> Value:
     st = t.cpts.statut
     if st.etape is None:
-        return _missing("étape du cycle de vie non précisée par les sources")
+        return missing("étape du cycle de vie non précisée par les sources")
     label = next(s.label for s in STEPS if s.key == st.etape)
     dated = [j for j in st.jalons if j.etape == st.etape and j.date]
     j = dated[-1] if dated else None
@@ -316,7 +191,7 @@ _STEP_SHORT = {"lettre_intention_validee": "Lettre d'intention validée",
 
 
 def _status_classes(territories: list[Territory], registry: Registry) -> list[Class]:
-    return [Class(s.key, _STEP_SHORT.get(s.key, s.label), c) for s, c in zip(STEPS, _spread(PURPLES_3, len(STEPS)))]
+    return [Class(s.key, _STEP_SHORT.get(s.key, s.label), c) for s, c in zip(STEPS, spread(PURPLES_3, len(STEPS)))]
 
 
 def _status_note(registry: Registry) -> str:
@@ -330,7 +205,7 @@ def _status_note(registry: Registry) -> str:
 def _year_value(t: Territory, registry: Registry) -> Value:
     j = signature_jalon(t)
     if j is None:
-        return _missing("pas de signature d'ACI documentée")
+        return missing("pas de signature d'ACI documentée")
     year = int(j.date[:4])
     when = f"signé le {fr_date(j.date)}" if len(j.date) == 10 else f"signé en {fr_date(j.date)}"
     return Value(year, str(year), DECLARE, short_source(j.source, registry),
@@ -341,7 +216,7 @@ def _year_classes(territories: list[Territory], registry: Registry) -> list[Clas
     signed = {int(j.date[:4]) for t in territories if (j := signature_jalon(t))}
     # Every year from the first signature to the last, so that the colour scale reads as time.
     years = list(range(min(signed), max(signed) + 1)) if signed else []
-    colors = _spread(ORANGES_7, len(years))
+    colors = spread(ORANGES_7, len(years))
     return [Class(f"annee_{y}", str(y), c) for y, c in zip(years, colors)]
 
 
@@ -354,17 +229,6 @@ def _year_note(registry: Registry) -> str:
             "de la plus ancienne (clair) à la plus récente (foncé).")
 
 
-def _spread(palette: list[str], n: int) -> list[str]:
-    """n colours taken evenly from a sequential palette (light to dark)."""
-    if n <= 0:
-        return []
-    if n == 1:
-        return [palette[len(palette) // 2]]
-    if n <= len(palette):
-        return [palette[round(i * (len(palette) - 1) / (n - 1))] for i in range(n)]
-    return [palette[min(len(palette) - 1, i * len(palette) // n)] for i in range(n)]
-
-
 # --------------------------------------------------------------------------- registry
 
 
@@ -372,7 +236,7 @@ INDICATORS: dict[str, Indicator] = {
     ind.key: ind for ind in [
         Indicator("cpts", "CPTS", None, CATEGORICAL, "registre",
                   "La CPTS dont la commune fait partie (périmètres du registre, communes au COG 2026).",
-                  _cpts_value, _cpts_classes, _class_by_key, _cpts_note),
+                  _cpts_value, _cpts_classes, class_by_key, _cpts_note),
         Indicator("population", "Population couverte (calculée)", "habitants", NUMERIC, CALCULE,
                   "Somme des populations municipales INSEE des communes du périmètre de la CPTS.",
                   _population_value, _population_classes, None, _population_note,
@@ -387,7 +251,7 @@ INDICATORS: dict[str, Indicator] = {
                   breaks=lambda r: FUNDING_BREAKS, fmt=lambda x: f"{fr_num(x, 2)} €"),
         Indicator("statut", "Étape du cycle de vie", None, ORDINAL, DECLARE,
                   "Dernière étape atteinte : lettre d'intention, projet de santé, ACI signé.",
-                  _status_value, _status_classes, _class_by_key, _status_note),
+                  _status_value, _status_classes, class_by_key, _status_note),
         Indicator("annee_signature", "Année de signature de l'ACI", None, ORDINAL, DECLARE,
                   "Année du jalon « ACI signé » du registre.",
                   _year_value, _year_classes, _year_class_of, _year_note),
@@ -417,7 +281,7 @@ def classify(indicator: str | Indicator, territories: list[Territory], registry:
     for t in territories:
         v = ind.value_of(t, registry)
         if breaks is not None:
-            qn = _qualifier_note(v, breaks, ind.fmt)
+            qn = qualifier_note(v, breaks, ind.fmt)
             if qn:
                 v = Value(v.value, v.text, v.nature, v.origin, v.qualifier, "; ".join(x for x in (v.note, qn) if x))
                 notes.append(f"{t.nom} : {qn}.")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .formatting import fr_date, fr_eur, fr_int, fr_num, fr_pct, fr_signed_int, fr_signed_pct
-from .registry import STEPS, Registry, format_source, iter_citations
-from .territories import Territory
+from ..formatting import fr_date, fr_eur, fr_int, fr_num, fr_pct, fr_signed_int, fr_signed_pct
+from ..registry import STEPS, Registry, format_source, iter_citations
+from ..territories import Territory
 
 DECLARE = "déclaré"
 CALCULE = "calculé"

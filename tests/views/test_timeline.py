@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from geo.timeline import (DAY, MONTH, YEAR, covered_at, coverage_sentence, date_span, signature_events,
+from geo.views.timeline import (DAY, MONTH, YEAR, covered_at, coverage_sentence, date_span, signature_events,
                           signatures, status_at)
 
 

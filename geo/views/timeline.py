@@ -11,7 +11,7 @@ codes of the signed CPTS, each commune counted once even when two CPTS overlap. 
 without documented perimeter (CPTS des Marches de Bretagne) counts as signed but cannot be
 mapped nor added to the population: ``Coverage.unmapped`` lists it and ``Coverage.notes`` says so.
 
-    from geo.timeline import covered_at, signature_events
+    from geo.views.timeline import covered_at, signature_events
     cov = covered_at("2021-12-31", atlas.territories, atlas.communes)
     cov.population, [s.cpts_id for s in cov.signed], cov.notes
 """
@@ -21,9 +21,9 @@ import calendar
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from .formatting import fr_date, fr_int, plural
-from .registry import STEPS
-from .territories import Territory
+from ..formatting import fr_date, fr_int, plural
+from ..registry import STEPS
+from ..territories import Territory
 
 DAY, MONTH, YEAR = "jour", "mois", "année"
 

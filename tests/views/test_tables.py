@@ -1,4 +1,4 @@
-"""geo.tables on the committed data: the figures and files the app pages show and hand out."""
+"""geo.views (tables, coverage, sources, downloads) on the committed data: the figures and files the app pages show and hand out."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import tables as T
+from geo.views import coverage as C
+from geo.views import downloads as D
+from geo.views import sources as S
+from geo.views import tables as T
 from geo.download import load_sources
 from geo.quality import quality_report
 from geo.registry import MISSIONS
@@ -119,7 +122,7 @@ def test_missions_matrix_counts_the_registry_actions(atlas):
 # --- coverage ---------------------------------------------------------------------------------
 
 def test_coverage_ille_et_vilaine_adds_up_to_its_332_communes(atlas):
-    cov = T.coverage_table(atlas.communes, atlas.territories).set_index("code")
+    cov = C.coverage_table(atlas.communes, atlas.territories).set_index("code")
     r = cov.loc["35"]
     assert r["communes_dans_cpts"] + r["communes_hors_cpts"] == r["communes"] == 332
     c35 = atlas.communes[atlas.communes["departement"] == "35"]
@@ -131,8 +134,8 @@ def test_coverage_ille_et_vilaine_adds_up_to_its_332_communes(atlas):
 
 
 def test_coverage_brittany_counts_a_commune_in_two_cpts_once(atlas):
-    cov = T.coverage_table(atlas.communes, atlas.territories).set_index("code")
-    deps = cov.loc[list(T.DEPARTEMENTS_BRETAGNE)]
+    cov = C.coverage_table(atlas.communes, atlas.territories).set_index("code")
+    deps = cov.loc[list(C.DEPARTEMENTS_BRETAGNE)]
     for col in ("communes_dans_cpts", "communes_hors_cpts", "population_dans_cpts", "population"):
         assert cov.loc["53", col] == deps[col].sum(), col
     breton = set(atlas.communes.loc[atlas.communes["region"] == "53", "code"])
@@ -146,20 +149,20 @@ def test_coverage_brittany_counts_a_commune_in_two_cpts_once(atlas):
 
 
 def test_communes_outside_is_the_complement(atlas):
-    out = T.communes_outside(atlas.communes, atlas.territories, "35")
-    cov = T.coverage_table(atlas.communes, atlas.territories).set_index("code")
+    out = C.communes_outside(atlas.communes, atlas.territories, "35")
+    cov = C.coverage_table(atlas.communes, atlas.territories).set_index("code")
     assert len(out) == cov.loc["35", "communes_hors_cpts"]
     assert "35238" in set(out["code"])          # Rennes: in no documented CPTS
     assert "35360" not in set(out["code"])      # Vitré
     assert out["population"].iloc[0] == out["population"].max()
-    hits = T.filter_communes(out, "st malo")
+    hits = C.filter_communes(out, "st malo")
     assert "35288" in set(hits["code"])
-    assert set(T.filter_communes(out, "3523")["code"]) >= {"35238"}
-    assert len(T.filter_communes(out, "")) == len(out)
+    assert set(C.filter_communes(out, "3523")["code"]) >= {"35238"}
+    assert len(C.filter_communes(out, "")) == len(out)
 
 
 def test_signature_timeline_cumulates_breton_population_once(atlas):
-    tl = T.signature_timeline(atlas.communes, atlas.territories)
+    tl = C.signature_timeline(atlas.communes, atlas.territories)
     assert list(tl["date"]) == sorted(tl["date"])
     by_id = tl.set_index("cpts_id")
     assert by_id.loc["pays-de-vitre", "date_iso"] == "2022-09-29"
@@ -175,12 +178,12 @@ def test_signature_timeline_cumulates_breton_population_once(atlas):
 
 
 def test_context_rows_give_the_sources_regional_figures(atlas):
-    rows = T.context_rows(atlas.registry, ["Bretagne"])
+    rows = C.context_rows(atlas.registry, ["Bretagne"])
     got = {(r["libelle"], r["valeur"], r["date"]) for r in rows}
     assert ("Couverture populationnelle des CPTS (reconnues et projets) en Bretagne", "80\u202f%", "2024-04-16") in got
     assert ("CPTS reconnues en Bretagne", "29 CPTS", "2024-04-16") in got
     assert any(r["valeur"] == "1 contrat" and r["infere"] for r in rows)
-    ille = T.context_rows(atlas.registry, ["Ille-et-Vilaine"])
+    ille = C.context_rows(atlas.registry, ["Ille-et-Vilaine"])
     assert any(r["valeur"] == "70,64\u202f%" for r in ille)
     assert [r["date"] for r in rows] == sorted((r["date"] for r in rows), reverse=True)
 
@@ -189,17 +192,17 @@ def test_context_rows_give_the_sources_regional_figures(atlas):
 
 def test_datasets_and_attribution_come_from_sources_yaml():
     sources = load_sources()
-    df = T.datasets_table(sources)
+    df = S.datasets_table(sources)
     assert set(df["paquet"]) == {s.package for s in sources.values()}
     assert "COG 2026, populations légales 2023" in set(df["millesimes"])
-    line = T.attribution(sources)
+    line = S.attribution(sources)
     for part in ("IGN — ADMIN EXPRESS", "Code officiel géographique 2026", "populations légales 2023",
                  "EPCI 2026", "Licence Ouverte"):
         assert part in line
 
 
 def test_source_documents_say_which_cpts_use_them(atlas):
-    df = T.source_documents_table(atlas.registry).set_index("id")
+    df = S.source_documents_table(atlas.registry).set_index("id")
     assert set(df.index) == set(atlas.registry.sources)
     assert "CPTS Pays de Redon" in df.loc["cp-redon-2021-07-08", "utilisee_par"]
     assert "CPTS du Pays de Vitré" in df.loc["cp-vitre-2022-09-29", "utilisee_par"]
@@ -210,8 +213,8 @@ def test_source_documents_say_which_cpts_use_them(atlas):
 # --- downloads ----------------------------------------------------------------------------------
 
 def test_commune_cpts_csv_one_row_per_commune_and_cpts(atlas):
-    rows = _parse_csv(T.commune_cpts_csv(atlas.communes, atlas.territories))
-    assert rows[0] == T.COMMUNE_CPTS_HEADER
+    rows = _parse_csv(D.commune_cpts_csv(atlas.communes, atlas.territories))
+    assert rows[0] == D.COMMUNE_CPTS_HEADER
     body = rows[1:]
     mapped = [t for t in atlas.territories if t.perimetre_connu]
     pairs = [(r[0], r[6]) for r in body if r[6]]
@@ -226,14 +229,14 @@ def test_commune_cpts_csv_one_row_per_commune_and_cpts(atlas):
     assert vitre[1:8] == ["Vitré", "35", "CA Vitré Communauté", "19365", "2023", "pays-de-vitre",
                           "CPTS du Pays de Vitré"]
     assert next(r for r in body if r[0] == "35096")[9] == "corrigé de « Domgané »"
-    assert b"\r\n" in T.commune_cpts_csv(atlas.communes, atlas.territories)[:400]
+    assert b"\r\n" in D.commune_cpts_csv(atlas.communes, atlas.territories)[:400]
 
 
 def test_commune_cpts_csv_neutralises_formula_like_cells(atlas):
     evil = copy.copy(atlas.territory("pays-de-vitre"))
     evil.nom = '=HYPERLINK("http://example.invalid","x")'
     territories = [evil if t.id == evil.id else t for t in atlas.territories]
-    rows = _parse_csv(T.commune_cpts_csv(atlas.communes, territories))
+    rows = _parse_csv(D.commune_cpts_csv(atlas.communes, territories))
     names = {r[7] for r in rows[1:] if r[6] == "pays-de-vitre"}
     assert names == {"'" + evil.nom}
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
@@ -241,17 +244,17 @@ def test_commune_cpts_csv_neutralises_formula_like_cells(atlas):
 
 def test_quality_csv_has_every_report_row(atlas):
     report = quality_report(atlas)
-    rows = _parse_csv(T.quality_csv(report.rows))
-    assert rows[0] == T.QUALITY_HEADER
+    rows = _parse_csv(D.quality_csv(report.rows))
+    assert rows[0] == D.QUALITY_HEADER
     assert len(rows) == len(report.rows) + 1
     assert {r[2] for r in rows[1:]} <= {"Erreur", "Écart", "Information"}
     assert any(r[0] == "pays-de-vitre" and "Montreuil-des-Landes" in r[4] for r in rows[1:])
     # every kind the report uses has French words on the Sources page
-    assert all(r["type"] in T.QUALITY_KIND_LABELS for r in report.rows)
+    assert all(r["type"] in D.QUALITY_KIND_LABELS for r in report.rows)
 
 
 def test_territories_geojson_one_feature_per_mapped_cpts(atlas):
-    fc = json.loads(T.territories_geojson(atlas.territories))
+    fc = json.loads(D.territories_geojson(atlas.territories))
     assert fc["type"] == "FeatureCollection"
     mapped = {t.id: t for t in atlas.territories if t.perimetre_connu}
     assert [f["properties"]["id"] for f in fc["features"]] == [t.id for t in atlas.territories if t.perimetre_connu]
