@@ -1,4 +1,7 @@
-"""``python -m geo territories [--json]``: the CPTS territories (INSEE codes, populations, gaps)."""
+"""``python -m geo territories [--json]``: the CPTS territories (INSEE codes, populations, gaps).
+
+With ``--json``, each CPTS also lists ``faits``: every declared fact with its value, date and source
+id (geo/views/declared.py), so that a script can check what an import set."""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +21,9 @@ def cmd_territories(args: argparse.Namespace) -> int:
     from ..formatting import fr_int
     atlas = load_atlas()
     if args.json:
-        print(json.dumps([t.to_dict() for t in atlas.territories], ensure_ascii=False, indent=1))
+        from ..views.declared import declared_facts
+        items = [{**t.to_dict(), "faits": declared_facts(t.cpts, atlas.registry)} for t in atlas.territories]
+        print(json.dumps(items, ensure_ascii=False, indent=1))
         return 0
     for t in atlas.territories:
         decl = f"déclarée {fr_int(t.population_declaree, ' ')}" if t.population_declaree else "non déclarée"
