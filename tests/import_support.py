@@ -64,3 +64,48 @@ def geojson_bytes(features: list[tuple[dict, object]], crs: str | None = None) -
 def union_of(communes, codes) -> shapely.Geometry:
     sub = communes[communes["code"].isin(list(codes))]
     return shapely.coverage_union_all(sub.geometry.values)
+
+
+def raw_xlsx_bytes(n_rows: int, sheets: int = 1) -> bytes:
+    """A minimal XLSX written by hand (zip of the five XML parts), ``n_rows`` rows of one number
+    per sheet: a million rows compress to a few hundred kB, like the hostile files of issue 12.5."""
+    import zipfile
+    ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+          + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                    for i in range(1, sheets + 1)) + '</Types>')
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    wb = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+          + "".join(f'<sheet name="F{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, sheets + 1)) + '</sheets></workbook>')
+    wbrels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                        for i in range(1, sheets + 1)) + '</Relationships>')
+    body = "<row><c><v>1</v></c></row>" * n_rows  # no r= attribute: optional, and compresses to nothing
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f'<dimension ref="A1:A{n_rows}"/><sheetData>{body}</sheetData></worksheet>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("xl/workbook.xml", wb)
+        z.writestr("xl/_rels/workbook.xml.rels", wbrels)
+        for i in range(1, sheets + 1):
+            z.writestr(f"xl/worksheets/sheet{i}.xml", sheet)
+    return buf.getvalue()
+
+
+def burn_cpu() -> None:
+    """Runs until killed (the sandbox tests' CPU limit)."""
+    x = 0
+    while True:
+        x += 1
+
+
+def allocate(megabytes: int) -> int:
+    """Allocates and touches ``megabytes`` Mo (the sandbox tests' memory limit)."""
+    block = bytearray(megabytes * 1_000_000)
+    return len(block)

@@ -131,3 +131,22 @@ def test_fix_rows_then_publish_with_the_password(root):
     assert doc["nom"] == "CPTS <script>alert(1)</script> **gras**"
     assert doc["perimetre"]["codes_insee"] == ["35250"]
     assert len(list(Path(root.parent / "backups").iterdir())) == 1
+
+
+def test_help_tooltips_show_file_text_literally(root):
+    """Issue 12.4: « À corriger » tooltips are built from the file: Markdown there must not render."""
+    data = csv_bytes([HEADER, ["CPTS du Pays de Vitré", "Vitré"],
+                      ["CPTS du Pays de Vitré", "[clic](http://evil.example/x.png) **Vitrée** $x^2$"]])
+    at = upload(page(None).run(), data)
+    assert not at.exception
+    box = next(s for s in at.selectbox if "clic" in s.label)
+    assert "[clic](http" not in box.help and "**Vitrée**" not in box.help and "$x^2$" not in box.help
+    assert "\\[clic\\]" in box.help and "\\*\\*Vitrée\\*\\*" in box.help
+
+
+def test_over_limit_file_is_refused_in_french_before_reading(root):
+    data = b"CPTS;Commune\n" + b"CPTS X;Vitre\n" * 200_001
+    at = upload(page(None).run(), data, "enorme.csv")
+    assert not at.exception
+    msg = " ".join(e.value for e in at.error)
+    assert "inutilisable" in msg and "plus de 200\u202f000 lignes" in msg and "la limite est 200\u202f000" in msg

@@ -16,8 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.formatting import fr_int, plural
-from geo.importing import (IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFileError, ImportResult, analyze,
-                           cpts_key)
+from geo.importing import IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFileError, ImportResult, cpts_key
+from geo.importing.limits import mega
+from geo.importing.sandbox import analyze_isolated
 from geo.registry import RegistryError, load_registry
 from geo.registry_store import PublishError, export_bytes, fingerprints, neutralize, publish, to_csv_bytes
 from geo.territories import build_territories
@@ -102,7 +103,7 @@ def render(root: Path, backups: Path) -> None:
         st.success(md(S["imp_published"]))
 
     upload = st.file_uploader("Fichier à importer", type=["csv", "txt", "xlsx", "geojson", "json"], key="imp_file",
-                              help=f"Au plus {MAX_BYTES // 1_000_000} Mo.")
+                              help=f"Au plus {mega(MAX_BYTES)}.")
     if upload is None:
         return
     data = upload.getvalue()
@@ -118,11 +119,14 @@ def render(root: Path, backups: Path) -> None:
     cached = S.get("imp_result")
     if cached is None or cached[0] != key:
         try:
+            # in a child process with CPU, memory and time limits (geo/importing/sandbox.py): an
+            # anonymous visitor's file cannot starve the other sessions nor keep memory afterwards
             with st.spinner("Lecture et résolution des communes…"):
-                result = analyze(data, upload.name, communes, matcher, registry, current, fixes, cpts_fixes)
+                result = analyze_isolated(data, upload.name, communes, matcher, registry, current, fixes, cpts_fixes)
         except ImportFileError as e:
             S.pop("imp_result", None)
-            st.error(f"**Fichier « {md(upload.name)} » inutilisable.**\n\n" + md(e).replace("\n", "  \n"))
+            st.error(f"**Fichier « {md(upload.name)} » inutilisable.**\n\n"
+                     + "  \n".join(md(line) for line in str(e).split("\n")))
             return
         S["imp_result"] = (key, result, fingerprints(root))
     _, result, prints = S["imp_result"]
@@ -227,7 +231,7 @@ def _fixes(result: ImportResult, names: dict[str, str], h: str) -> None:
         labels = {x["id"]: f"même CPTS que « {x['nom']} »" for x in p.suggestions} | {NEW_CPTS: "c'est une nouvelle CPTS"}
         st.selectbox(f"Ligne {p.line} — CPTS « {md(p.value)} »", options, index=None, key=widget,
                      format_func=lambda o, labels=labels: labels.get(o, o), placeholder="— à préciser —",
-                     on_change=on_cpts, args=(k, widget), help=p.message)
+                     on_change=on_cpts, args=(k, widget), help=md(p.message))
     rows = {r.line: r for r in result.rows}
     shown = sorted({p.line for p in todo} | set(chosen_lines))
     for line in shown[:_MAX_FIX_WIDGETS]:
@@ -251,7 +255,7 @@ def _fixes(result: ImportResult, names: dict[str, str], h: str) -> None:
         st.selectbox(f"Ligne {line} — « {md(value)} » ({md(r.cpts)})", options, index=None, key=widget,
                      format_func=lambda o, labels=labels: labels.get(o, f"{names.get(o, 'code inconnu')} ({o})"),
                      placeholder="— choisir la commune —", accept_new_options=True,
-                     on_change=on_fix, args=(line, widget), help=(p.message if p else r.message))
+                     on_change=on_fix, args=(line, widget), help=md(p.message if p else r.message))
     if len(shown) > _MAX_FIX_WIDGETS:
         st.warning(f"{fr_int(len(shown) - _MAX_FIX_WIDGETS)} autres lignes à corriger : corrigez le fichier et "
                    "rechargez-le (la liste complète est dans l'onglet Problèmes).")

@@ -64,7 +64,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .matching import Matcher, Resolution, cell_text, normalize_name, similarity
+from ..formatting import fr_int
+from ..matching import Matcher, Resolution, cell_text, normalize_name, similarity
+from . import limits as _limits
+from .errors import ImportFileError
+from .limits import ImportLimits, mega, too_many
+from .scan import json_depth_exceeds, scan_xlsx
 
 __all__ = [
     "FIELDS",
@@ -91,12 +96,13 @@ __all__ = [
     "LAYOUT",
 ]
 
-#: Largest file accepted (bytes): a 100 000-row listing is ~5 Mo.
-MAX_BYTES = 50_000_000
+#: Largest file accepted (bytes): a 100 000-row listing is ~5 Mo (setting CPTS_IMPORT_MAX_MB).
+MAX_BYTES = _limits.LIMITS.max_bytes
 #: Largest uncompressed size of an XLSX archive (zip bomb guard).
 MAX_XLSX_UNCOMPRESSED = 400_000_000
 #: Files under this size are read with openpyxl's full mode (merged cells known).
 _XLSX_FULL_MODE_LIMIT = 5_000_000
+_XLSX_FULL_MODE_CELLS = 200_000
 _HEADER_SEARCH_ROWS = 30
 _MAX_CELL = 1_000  # characters kept from a cell (names are short; longer is garbage)
 
@@ -273,10 +279,6 @@ def _missing_message(missing: list[str], headers: list[str], where: str, geo: bo
 # --------------------------------------------------------------------------- reading files
 
 
-class ImportFileError(Exception):
-    """The file cannot be used at all (empty, binary, unreadable, no usable header). French message."""
-
-
 @dataclass
 class Table:
     format: str                      # "csv" | "xlsx" | "geojson"
@@ -353,17 +355,27 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
 _DELIMS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 
 
-def _csv_records(text: str, delim: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+def _csv_records(text: str, delim: str, limit: int | None = None,
+                 max_cells: int | None = None) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
     out: list[tuple[int, list[str]]] = []
     prev = 0
+    cells = 0
     try:
         for rec in reader:
             out.append((prev + 1, rec))
             prev = reader.line_num
+            cells += len(rec)
+            if max_cells is not None and cells > max_cells:
+                raise ImportFileError(too_many("cellules", max_cells))
             if limit is not None and len(out) >= limit:
                 break
     except csv.Error as e:
+        if "field limit" in str(e):
+            raise ImportFileError(
+                f"Cellule de plus de {fr_int(csv.field_size_limit())} caractères à partir de la ligne {prev + 1} : "
+                "un guillemet « \" » ouvert n'est sans doute jamais fermé, et la suite du fichier est lue comme "
+                "une seule cellule. Vérifiez les guillemets de cette ligne.") from None
         raise ImportFileError(f"CSV illisible à la ligne {prev + 1} : {e}. Vérifiez les guillemets.") from None
     return out
 
@@ -387,10 +399,12 @@ def _find_header(records: list[tuple[int, list[object]]], geo: bool = False):
     return None, first, None, None
 
 
-def _read_csv(data: bytes, name: str) -> Table:
+def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
     text, encoding, notes = _decode(data)
     if not text.strip():
         raise ImportFileError("Fichier vide : aucune ligne à importer.")
+    if text.count("\n") + (not text.endswith("\n")) > limits.max_rows:
+        raise ImportFileError(too_many("lignes", limits.max_rows))
     head = text[:20000]
     first_line = next((ln for ln in head.splitlines() if ln.strip()), "")
     order = sorted(_DELIMS, key=lambda d: -first_line.count(d))
@@ -402,7 +416,7 @@ def _read_csv(data: bytes, name: str) -> Table:
             if failures is None:
                 failures = headers
             continue
-        records = _csv_records(text, delim)
+        records = _csv_records(text, delim, max_cells=limits.max_cells)
         header_line = records[idx][0]
         pre = [(ln, c) for ln, c in records[:idx] if not _is_empty(c)]
         rows = records[idx + 1:]
@@ -427,7 +441,7 @@ def _strip_trailing_empty(rows):
     return rows[:n], len(rows) - n
 
 
-def _read_xlsx(data: bytes, name: str) -> Table:
+def _read_xlsx(data: bytes, name: str, limits: ImportLimits) -> Table:
     import openpyxl  # noqa: PLC0415 - heavy, only for XLSX
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -436,9 +450,11 @@ def _read_xlsx(data: bytes, name: str) -> Table:
                 raise ImportFileError("Archive ZIP qui n'est pas un classeur XLSX : enregistrez la liste en XLSX ou en CSV.")
             if sum(i.file_size for i in z.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 raise ImportFileError("Classeur XLSX trop volumineux une fois décompressé : exportez la liste en CSV.")
+            counts = scan_xlsx(z, limits)
     except zipfile.BadZipFile:
         raise ImportFileError("Classeur XLSX endommagé (archive ZIP illisible).") from None
-    full = len(data) < _XLSX_FULL_MODE_LIMIT
+    # openpyxl's full mode keeps an object per cell: only for small sheets (merged cells known)
+    full = len(data) < _XLSX_FULL_MODE_LIMIT and counts.cells + counts.rows <= _XLSX_FULL_MODE_CELLS
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=not full, data_only=True)
     except Exception as e:  # openpyxl raises many types on broken files
@@ -490,9 +506,12 @@ def _read_xlsx(data: bytes, name: str) -> Table:
 _L93_BOUNDS = (-400_000, 5_900_000, 1_400_000, 7_300_000)
 
 
-def _read_geojson(data: bytes, name: str) -> Table:
+def _read_geojson(data: bytes, name: str, limits: ImportLimits) -> Table:
     from shapely.geometry import shape  # noqa: PLC0415
     text, encoding, notes = _decode(data)
+    if json_depth_exceeds(text.encode("utf-8"), limits.max_depth):
+        raise ImportFileError(f"Le GeoJSON imbrique plus de {limits.max_depth} niveaux de crochets ou d'accolades ; "
+                              f"la limite est {limits.max_depth} (un GeoJSON réel en compte moins de 10).")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
@@ -507,6 +526,8 @@ def _read_geojson(data: bytes, name: str) -> Table:
         raise ImportFileError("Ce JSON n'est pas un GeoJSON (« FeatureCollection » ou « Feature » attendu).")
     if not isinstance(feats, list) or not feats:
         raise ImportFileError("GeoJSON vide : aucune entité (feature) à importer.")
+    if len(feats) > limits.max_rows:
+        raise ImportFileError(too_many("entités (features)", limits.max_rows))
     crs = None
     if isinstance(doc, dict):
         crs_name = json.dumps(doc.get("crs") or "")
@@ -520,6 +541,8 @@ def _read_geojson(data: bytes, name: str) -> Table:
             for k in props:
                 if k not in keys:
                     keys.append(str(k))
+    if len(keys) * len(feats) > limits.max_cells:
+        raise ImportFileError(too_many("cellules (entités × propriétés)", limits.max_cells))
     chosen, hnotes = detect_columns(keys, GEOJSON_NAME_SYNONYMS)
     if _missing_fields(chosen, geo=True):
         raise ImportFileError(_missing_message(["cpts"], keys, "propriétés des entités", geo=True))
@@ -559,15 +582,20 @@ def _read_geojson(data: bytes, name: str) -> Table:
     return Table("geojson", 0, keys, rows, chosen, encoding=encoding, notes=notes + hnotes, features=features)
 
 
-def read_table(data: bytes, name: str = "") -> Table:
-    """Read a listing (bytes) into a Table; raise ImportFileError (French) when unusable."""
+def read_table(data: bytes, name: str = "", limits: ImportLimits | None = None) -> Table:
+    """Read a listing (bytes) into a Table; raise ImportFileError (French) when unusable.
+    Sizes are checked before parsing (``limits``, default: the settings of limits.py)."""
+    limits = limits or _limits.LIMITS
     if data is None or len(data) == 0:
         raise ImportFileError("Fichier vide : aucune ligne à importer.")
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(f"Fichier trop volumineux ({len(data) // 1_000_000} Mo ; au plus {MAX_BYTES // 1_000_000} Mo).")
+    if len(data) > limits.max_bytes:
+        size = mega(len(data))
+        size = f"pèse {size}" if size != mega(limits.max_bytes) else f"dépasse {size}"
+        raise ImportFileError(f"Le fichier {size} ; la limite est {mega(limits.max_bytes)}. Découpez la liste "
+                              "(par exemple une par département) ou enregistrez-la en CSV.")
     ext = Path(name).suffix.lower()
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, name)
+        return _read_xlsx(data, name, limits)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("Classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le en .xlsx ou en CSV.")
     if data.startswith(b"%PDF"):
@@ -577,10 +605,10 @@ def read_table(data: bytes, name: str = "") -> Table:
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if ext in (".geojson", ".json") or stripped.startswith((b"{", b"[")):
         if stripped.startswith((b"{", b"[")):
-            return _read_geojson(data, name)
+            return _read_geojson(data, name, limits)
         if ext in (".geojson", ".json"):
             raise ImportFileError("Ce fichier porte l'extension GeoJSON mais ne contient pas de JSON.")
-    return _read_csv(data, name)
+    return _read_csv(data, name, limits)
 
 
 # --------------------------------------------------------------------------- values
@@ -878,7 +906,7 @@ class ImportResult:
 
 def registry_codes(registry, communes: pd.DataFrame, matcher: Matcher) -> dict[str, list[str]]:
     """Current INSEE codes of every CPTS of the registry (what the map shows today)."""
-    from .territories import build_territories  # noqa: PLC0415 - avoids a cycle at import time
+    from ..territories import build_territories  # noqa: PLC0415 - avoids a cycle at import time
     return {t.id: list(t.codes) for t in build_territories(registry, communes, matcher)}
 
 
@@ -912,6 +940,7 @@ def analyze(
     fixes: Mapping[int, str] | None = None,
     cpts_fixes: Mapping[str, str] | None = None,
     table: Table | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportResult:
     """Read and resolve a listing. Never writes anything.
 
@@ -919,7 +948,9 @@ def analyze(
     every CPTS is new. ``fixes``: {line: INSEE code or IGNORE} chosen by the user;
     ``cpts_fixes``: {CPTS name as written: registry id or NEW_CPTS}.
     Raises ImportFileError when the file is unusable."""
-    table = table or read_table(data, filename)
+    limits = limits or _limits.LIMITS
+    table = table or read_table(data, filename, limits)
+    _check_cpts_count(table, limits)
     fixes = dict(fixes or {})
     cpts_fixes = dict(cpts_fixes or {})
     current_codes = dict(current_codes or {})
@@ -1143,6 +1174,21 @@ def analyze(
     )
 
 
+def _check_cpts_count(table: Table, limits: ImportLimits) -> None:
+    """Refuse a file naming more distinct CPTS than the limit (before any resolution)."""
+    idx = [c.index for f, c in table.columns.items() if f in ("cpts", "cpts_id")]
+    seen: set[str] = set()
+    for _, cells in table.rows:
+        for i in idx:
+            if i < len(cells):
+                v = clean_cell(cells[i])
+                if v:
+                    seen.add(v)
+                    break
+        if len(seen) > limits.max_cpts:
+            raise ImportFileError(too_many("CPTS différentes", limits.max_cpts))
+
+
 def _ignored(table: Table) -> list[str]:
     used = {c.index for c in table.columns.values()}
     return [h for i, h in enumerate(table.headers) if i not in used and h]
@@ -1299,19 +1345,40 @@ def _attach_polygons(t: ImportedTerritory, polys, reps, names, problems) -> None
     t.polygon = shapely.union_all(geoms) if geoms else None
 
 
+#: Name similarity above which a new CPTS is taken for a typo of another one.
+_CPTS_CLOSE = 0.88
+#: rapidfuzz prefilter: Indel similarity >= 0.79 keeps every pair that geo.matching.similarity can
+#: score >= 0.88 (equal to Indel, except one adjacent swap in a key of length L >= 5, scored
+#: 1 - 1/(2L) where Indel gives 1 - 1/L >= 0.8); the candidates are then scored with similarity().
+_CPTS_PREFILTER = 0.79
+
+
 def _similar_cpts(territories, groups, registry, cpts_fixes, problems, rows_by_line) -> None:
-    """A new CPTS whose name is close to an existing one (or to another of the file) is blocking:
-    a typo would create a second CPTS."""
-    known = [(cpts_key(c.nom), c.id, c.nom) for c in (registry.cpts if registry is not None else [])]
+    """A new CPTS whose name is close to an existing one (or to another of the file, listed on more
+    lines) is blocking: a typo would create a second CPTS.
+
+    rapidfuzz (C, score cutoff) finds the candidates: linear in practice, where comparing every
+    CPTS with every other in Python was quadratic (issue 12.5: 388 s for a 1 000 000-row CSV)."""
+    from rapidfuzz import process  # noqa: PLC0415
+    from rapidfuzz.distance import Indel  # noqa: PLC0415
+
+    choices: list[tuple[str, str, str, int]] = []   # (key, id, name, lines: registry = unbounded)
+    for c in (registry.cpts if registry is not None else []):
+        choices.append((cpts_key(c.nom), c.id, c.nom, 1 << 62))
+    for o in territories:
+        choices.append((cpts_key(o.nom), o.id, o.nom, len(o.lines)))
+    keys = [c[0] for c in choices]
     for t in territories:
         if not t.nouvelle or cpts_fixes.get(cpts_key(t.nom)) == NEW_CPTS:
             continue
         k = cpts_key(t.nom)
-        others = known + [(cpts_key(o.nom), o.id, o.nom) for o in territories
-                          if o is not t and len(o.lines) > len(t.lines)]
-        close = sorted(((similarity(k, ok), oid, onom) for ok, oid, onom in others if ok and k and ok != k),
-                       reverse=True)
-        close = [x for x in close if x[0] >= 0.88]
+        if not k:
+            continue
+        hits = process.extract(k, keys, scorer=Indel.normalized_similarity, score_cutoff=_CPTS_PREFILTER,
+                               limit=None, processor=None)
+        close = sorted({(similarity(k, ok), choices[i][1], choices[i][2]) for ok, _, i in hits
+                        if ok and ok != k and choices[i][3] > len(t.lines)}, reverse=True)
+        close = [x for x in close if x[0] >= _CPTS_CLOSE]
         if not close:
             continue
         line = t.lines[0]
