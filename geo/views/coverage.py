@@ -95,7 +95,7 @@ def scope_view(communes: pd.DataFrame, code: str) -> tuple[tuple[float, float], 
 
 
 def signature_timeline(communes: pd.DataFrame, territories: list[Territory], region: str | None = REGION_BRETAGNE) -> pd.DataFrame:
-    """ACI signatures in date order (``geo.timeline.signatures``: milestones of the registry, a partial
+    """ACI signatures in date order (``geo.views.timeline.signatures``: milestones of the registry, a partial
     date counted from the end of its period), with the cumulative population of the documented
     perimeters signed so far — communes counted once, only those of ``region`` (None: all). A signed
     CPTS without a documented perimeter is listed with ``population_ajoutee`` None (not computable)."""
