@@ -1,4 +1,4 @@
-"""Tests of the CPTS registry (data/registry) and of its loader/validator (geo/registry.py)."""
+"""Tests of the CPTS registry (data/registry) and of its loader/validator (geo/registry/)."""
 
 from __future__ import annotations
 
@@ -333,7 +333,7 @@ def test_module_is_pure_python():
         "bad = [m for m in ('streamlit', 'geopandas') if m in sys.modules]; "
         "assert not bad, bad"
     )
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=repo)
 
 

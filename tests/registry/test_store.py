@@ -1,4 +1,4 @@
-"""geo.registry_store: publishing an import into a COPY of the registry (tmp_path), atomically,
+"""geo.registry.store: publishing an import into a COPY of the registry (tmp_path), atomically,
 after a backup; concurrent publications; failures that leave the registry byte-identical; export to
 CSV/XLSX without formula injection, and export → import round trips."""
 from __future__ import annotations
@@ -12,11 +12,13 @@ import openpyxl
 import pytest
 import yaml
 
-from geo import registry_store
+from geo.registry import files as registry_files
+from geo.registry import store as registry_store
+from geo.registry import yaml_write
 from geo.importing import analyze, registry_codes
 from geo.matching import Matcher
 from geo.registry import load_registry, validate_registry
-from geo.registry_store import (LOCK_NAME, PublishError, export_bytes, export_rows, fingerprints, neutralize,
+from geo.registry.store import (LOCK_NAME, PublishError, export_bytes, export_rows, fingerprints, neutralize,
                                 publish, replace_block, to_csv_bytes, to_xlsx_bytes)
 from geo.territories import build_territories
 from tests.import_support import (csv_bytes, geojson_bytes, registry_copy, snapshot,
@@ -171,7 +173,7 @@ def test_failure_inside_the_directory_swap(root, backups, communes, matcher, mon
             raise OSError("rename interrompu (simulé)")
         return real_rename(a, b)
 
-    monkeypatch.setattr(registry_store, "_renameat2_exchange", lambda a, b: False)  # the two-rename path
+    monkeypatch.setattr(registry_files, "_renameat2_exchange", lambda a, b: False)  # the two-rename path
     monkeypatch.setattr(registry_store.os, "rename", flaky_rename)
     with pytest.raises(PublishError):
         publish(result, root, backups)
@@ -182,7 +184,7 @@ def test_failure_inside_the_directory_swap(root, backups, communes, matcher, mon
 def test_invalid_result_is_never_swapped_in(root, backups, communes, matcher, monkeypatch):
     result = analyze_on(root, LISTING, communes, matcher)
     before = snapshot(root)
-    monkeypatch.setattr(registry_store, "_perimetre_doc", lambda *a, **k: {"regle": "communes", "communes": []})
+    monkeypatch.setattr(registry_store, "perimetre_doc", lambda *a, **k: {"regle": "communes", "communes": []})
     with pytest.raises(PublishError, match="invalide"):
         publish(result, root, backups)
     assert snapshot(root) == before
@@ -260,7 +262,7 @@ def test_replace_block_keeps_every_other_byte(root):
     for path in sorted((root / "cpts").glob("*.yaml")):
         text = path.read_text()
         per = yaml.safe_load(text)["perimetre"]
-        out = replace_block(text, "perimetre", registry_store._dump({"perimetre": per}))
+        out = replace_block(text, "perimetre", yaml_write.dump({"perimetre": per}))
         lines_before = [ln for ln in text.splitlines() if ln]
         head = text.split("\nperimetre:")[0]
         assert out.startswith(head)

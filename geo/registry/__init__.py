@@ -1,0 +1,83 @@
+"""CPTS registry: the human-edited YAML files of data/registry/ as typed, validated objects.
+
+Pure Python (PyYAML, no Streamlit, no geopandas). One concern per module:
+
+    models.py     constants of the domain (missions, steps, rules) and the data model
+    problems.py   validation findings (Problem, RegistryError)
+    validation.py schema of the YAML files
+    load.py       reading + validating a registry root (load_registry, validate_registry)
+    citations.py  every (source, quote) pair and its check against the source documents
+    sources.py    French display of sources and dates
+    store.py      publishing an import (lock, backup, atomic swap); export.py, yaml_write.py its helpers
+    quality.py    the data-quality report (registry warnings + territory discrepancies)
+
+store, export, yaml_write and quality are imported by their module path (geo.registry.store …): they
+depend on geo.importing / geo.territories, which depend on this package.
+
+Layout of a registry root (see data/registry/README.md for the schema):
+
+    sources.yaml        source documents (``sources:`` list)
+    context.yaml        context figures (``chiffres:``) and ACI size classes (``tailles_aci:``)
+    cpts/<id>.yaml      one file per CPTS
+
+Public API:
+    load_registry(root) -> Registry            (raises RegistryError on any "erreur")
+    validate_registry(root) -> list[Problem]   (errors and warnings, never raises)
+    check_citations(registry, seeds_dir) -> list[Problem]
+    iter_citations(registry) -> Iterator[CitationRef]
+    format_source(source_id, registry) -> str
+    format_date_fr(date) -> str
+    normalize_text(text) -> str
+    MISSIONS, MISSION_KEYS, STEPS, STEP_KEYS, OTHER_MILESTONE, PERIMETER_RULES
+"""
+from __future__ import annotations
+
+from .citations import CitationRef, check_citations, iter_citations, normalize_text
+from .load import load_registry, validate_registry
+from .models import (DEFAULT_ROOT, MISSION_KEYS, MISSIONS, OTHER_MILESTONE, PERIMETER_RULES, STEP_KEYS,
+                     STEPS, Comparaison, ContextFigure, Cpts, Financement, Indicateur, Jalon, Mission, MissionAction,
+                     Missions, Perimetre, Professionnels, Registry, SansMedecinTraitant, Source, SourceImport, Statut,
+                     Step, TailleAci, ValeurDeclaree)
+from .problems import ERROR, WARNING, Problem, RegistryError
+from .sources import format_date_fr, format_source
+
+__all__ = [
+    "DEFAULT_ROOT",
+    "ERROR",
+    "WARNING",
+    "MISSIONS",
+    "MISSION_KEYS",
+    "STEPS",
+    "STEP_KEYS",
+    "OTHER_MILESTONE",
+    "PERIMETER_RULES",
+    "Mission",
+    "Step",
+    "Problem",
+    "RegistryError",
+    "Source",
+    "Jalon",
+    "Statut",
+    "ValeurDeclaree",
+    "Professionnels",
+    "Financement",
+    "Comparaison",
+    "SansMedecinTraitant",
+    "Indicateur",
+    "MissionAction",
+    "Missions",
+    "SourceImport",
+    "Perimetre",
+    "Cpts",
+    "ContextFigure",
+    "TailleAci",
+    "Registry",
+    "CitationRef",
+    "load_registry",
+    "validate_registry",
+    "check_citations",
+    "iter_citations",
+    "format_source",
+    "format_date_fr",
+    "normalize_text",
+]

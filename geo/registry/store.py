@@ -1,0 +1,217 @@
+"""Publish an import into the CPTS registry.
+
+Pure Python (PyYAML, openpyxl; no Streamlit). Every function takes the registry root as a
+parameter (tests work on a copy; the app and the CLI pass geo.paths.REGISTRY_DIR).
+
+Publishing (:func:`publish`) — what an import changes, and nothing else:
+
+- a CPTS of the file that is already in the registry gets the file's perimeter: only its
+  ``perimetre:`` block is replaced, textually, so every other fact, comment and blank line of its
+  YAML file stays byte for byte; a CPTS whose communes are the same as today is not touched;
+- a new CPTS gets a minimal valid file (``perimetre.regle: communes``, the commune names as
+  written in the file and their resolved ``codes_insee``, ``source_import``); a GeoJSON polygon
+  is kept in ``perimetres/<id>.geojson``;
+- CPTS absent from the file are untouched.
+
+Safety: publications are serialised by ``fcntl.flock`` on ``<root>/.lock``; under the lock the
+registry is re-read (so two publications of different CPTS both land), a timestamped copy is made
+under ``backups`` (``data/backups/``, git-ignored), the new ``cpts/`` (and ``perimetres/``)
+directories are written and validated in ``<root>/.staging-*``, then swapped in with an atomic
+directory exchange (``renameat2(RENAME_EXCHANGE)``; two renames where the kernel cannot). On any
+error the registry is restored to the backup, byte for byte, and :class:`PublishError` says what
+happened. Old polygons are never deleted during a publication (a reader may still hold the
+previous YAML files).
+
+The listing export is geo/registry/export.py, the YAML text geo/registry/yaml_write.py, the
+filesystem steps geo/registry/files.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from geo.importing import ImportedTerritory, ImportResult, cpts_key
+from geo.paths import BACKUPS_DIR
+
+from .export import export_bytes, export_rows, neutralize, to_csv_bytes, to_xlsx_bytes
+from .files import (LOCK_NAME, STAGING_PREFIX, backup, fingerprints, ignore_transient, registry_lock, restore,
+                    swap_in, write)
+from .load import load_registry, validate_registry
+from .problems import PublishError
+from .yaml_write import clean_text, dump, new_cpts_document, perimetre_doc, replace_block
+
+__all__ = [
+    "DEFAULT_BACKUPS",
+    "LOCK_NAME",
+    "PublishError",
+    "PublishReport",
+    "neutralize",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "export_rows",
+    "export_bytes",
+    "fingerprints",
+    "registry_lock",
+    "publish",
+    "replace_block",
+    "new_cpts_document",
+]
+
+DEFAULT_BACKUPS = BACKUPS_DIR
+
+
+@dataclass
+class PublishReport:
+    backup: Path
+    created: list[str] = field(default_factory=list)   # CPTS ids
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)     # relative paths written
+
+    def text(self) -> str:
+        parts = []
+        if self.created:
+            parts.append(f"{len(self.created)} CPTS créée(s) ({', '.join(self.created)})")
+        if self.updated:
+            parts.append(f"{len(self.updated)} périmètre(s) remplacé(s) ({', '.join(self.updated)})")
+        if not parts:
+            parts.append("aucune modification")
+        return "Registre publié : " + " ; ".join(parts) + f". Sauvegarde : {self.backup}."
+
+
+def _hook(name: str) -> None:
+    """Test seam: tests monkeypatch this to fail at a given step ("staged", "swapped_perimetres")."""
+
+
+def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *, today: str | None = None,
+            expected: dict[str, str] | None = None) -> PublishReport:
+    """Merge the changed territories of ``result`` into the registry at ``root`` (see module doc).
+
+    ``expected``: fingerprints(root) taken when the preview was computed; a CPTS changed since
+    makes the publication fail (nothing written). Raises PublishError (registry unchanged)."""
+    root = Path(root)
+    backups = Path(backups)
+    if result.blocking:
+        raise PublishError(f"{len(result.blocking)} ligne(s) à corriger avant de publier "
+                           f"(lignes {', '.join(str(p.line) for p in result.blocking[:10])}"
+                           f"{'…' if len(result.blocking) > 10 else ''}) : rien n'a été écrit.")
+    today = today or dt.date.today().isoformat()
+    fichier = clean_text(Path(result.fichier.replace("\\", "/")).name or "fichier importé")
+    changes = [t for t in result.territories if t.changed]
+    if not (root / "cpts").is_dir():
+        raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
+    with registry_lock(root):
+        try:
+            current = load_registry(root)
+        except Exception as e:  # RegistryError: do not publish on top of a broken registry
+            raise PublishError(f"Le registre actuel est invalide, publication refusée : {e}") from None
+        if expected is not None:
+            now = fingerprints(root)
+            moved = [t.id for t in changes if not t.nouvelle and expected.get(t.id) != now.get(t.id)]
+            if moved:
+                raise PublishError("Registre modifié depuis l'aperçu (CPTS " + ", ".join(moved)
+                                   + ") : rechargez le fichier pour voir les différences, puis publiez.")
+        report = PublishReport(backup=backup(root, backups))
+        report.unchanged = [t.id for t in result.territories if not t.changed]
+        if not changes:
+            return report
+        token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging = root / f"{STAGING_PREFIX}{token}"
+        swapped: list[str] = []
+        try:
+            shutil.copytree(root, staging, ignore=ignore_transient)
+            (staging / "perimetres").mkdir(exist_ok=True)
+            by_key = {cpts_key(c.nom): c for c in current.cpts}
+            taken = {c.id for c in current.cpts}
+            for t in changes:
+                existing = current.get(t.id) if not t.nouvelle else None
+                if t.nouvelle:
+                    same = by_key.get(cpts_key(t.nom))
+                    if same is not None and cpts_key(t.nom):
+                        existing = same  # created meanwhile by another publication: update it
+                cpts_id = existing.id if existing is not None else _free_id(t.id, taken)
+                taken.add(cpts_id)
+                polygone = f"perimetres/{cpts_id}.geojson" if t.polygon is not None and t.codes else None
+                if polygone:
+                    write(staging / polygone, _polygon_geojson(t, cpts_id, fichier, today))
+                path = staging / "cpts" / f"{cpts_id}.yaml"
+                if existing is None:
+                    write(path, new_cpts_document(t, cpts_id, fichier, result.format, today, polygone))
+                    report.created.append(cpts_id)
+                else:
+                    if not path.is_file():
+                        raise PublishError(f"Fichier de la CPTS « {existing.nom} » introuvable ({path.name}).")
+                    old_text = path.read_text(encoding="utf-8")
+                    per = perimetre_doc(t, fichier, result.format, today, polygone, existing.perimetre,
+                                         report.backup.name)
+                    new_text = replace_block(old_text, "perimetre", dump({"perimetre": per}))
+                    _check_only_perimeter_changed(old_text, new_text, per, path.name)
+                    write(path, new_text)
+                    report.updated.append(cpts_id)
+                report.files.append(f"cpts/{cpts_id}.yaml")
+                if polygone:
+                    report.files.append(polygone)
+            errors = [p for p in validate_registry(staging) if p.severity == "erreur"]
+            if errors:
+                raise PublishError("Publication refusée, le registre obtenu serait invalide : "
+                                   + " ; ".join(str(p) for p in errors[:5]))
+            _hook("staged")
+            if any(p.startswith("perimetres/") for p in report.files):
+                swap_in(staging / "perimetres", root / "perimetres", staging / "perimetres.old")
+                swapped.append("perimetres")
+                _hook("swapped_perimetres")
+            swap_in(staging / "cpts", root / "cpts", staging / "cpts.old")
+            swapped.append("cpts")
+            _hook("swapped")
+        except BaseException as e:
+            try:
+                if swapped:
+                    restore(root, report.backup)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(e, PublishError):
+                raise
+            if isinstance(e, Exception):
+                raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé "
+                                   f"(sauvegarde : {report.backup}).") from e
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+        return report
+
+
+def _free_id(base: str, taken: set[str]) -> str:
+    cid, n = base, 2
+    while cid in taken:
+        cid, n = f"{base}-{n}", n + 1
+    return cid
+
+
+def _check_only_perimeter_changed(old_text: str, new_text: str, per: dict, name: str) -> None:
+    old = yaml.safe_load(old_text)
+    new = yaml.safe_load(new_text)
+    expected = dict(old)
+    expected["perimetre"] = per
+    if new != expected or list(new) != list(expected):
+        raise PublishError(f"Réécriture du périmètre impossible sans toucher au reste de {name} : "
+                           "modifiez ce fichier à la main.")
+
+
+def _polygon_geojson(t: ImportedTerritory, cpts_id: str, fichier: str, today: str) -> str:
+    import shapely  # noqa: PLC0415
+    geom = json.loads(shapely.to_geojson(t.polygon))
+    doc = {"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "properties": {"id": cpts_id, "nom": t.nom, "fichier": fichier, "date_import": today,
+                       "entites": t.lines},
+        "geometry": geom,
+    }]}
+    return json.dumps(doc, ensure_ascii=False)
+
+
