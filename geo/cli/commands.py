@@ -18,9 +18,9 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lookup": ("commune et CPTS d'un point (LAT LON, ou « - » pour lire stdin)", ("geo.cli.lookup",)),
     "check": ("valide le registre et affiche le rapport de qualité des données", ("geo.cli.check",)),
     "import": ("importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
-               ("geo.import_cli",)),
+               ("geo.cli.importing",)),
     "export": ("exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)",
-               ("geo.import_cli", "geo.export_tables")),
+               ("geo.cli.importing", "geo.export_tables")),
     "map": ("carte PNG des CPTS, hors ligne (titre, légende, sources, date)", ("geo.export_tables",)),
     "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.export_tables",)),
 }

@@ -12,12 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .paths import COMMUNES_PARQUET, REGISTRY_DIR
+from ..paths import COMMUNES_PARQUET, REGISTRY_DIR
 
 
 def register(subparsers) -> None:
     """Add the ``import`` and ``export`` subcommands to geo/cli.py's parser."""
-    from .registry_store import DEFAULT_BACKUPS
+    from ..registry_store import DEFAULT_BACKUPS
 
     i = subparsers.add_parser(
         "import", help="importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
@@ -39,9 +39,9 @@ def register(subparsers) -> None:
 
 
 def _load(communes_path: str, registry_root: str):
-    from .matching import Matcher
-    from .referential import load_communes
-    from .registry import load_registry
+    from ..matching import Matcher
+    from ..referential import load_communes
+    from ..registry import load_registry
     communes = load_communes(Path(communes_path))
     return communes, Matcher(communes), load_registry(Path(registry_root))
 
@@ -52,8 +52,8 @@ def _err(msg: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importing import ImportFileError, analyze, registry_codes
-    from .registry_store import PublishError, fingerprints, publish
+    from ..importing import ImportFileError, analyze, registry_codes
+    from ..registry_store import PublishError, fingerprints, publish
 
     path = Path(args.file)
     try:
@@ -99,7 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _text_report(result, publication, dry_run: bool) -> str:
-    from .formatting import fr_int, plural
+    from ..formatting import fr_int, plural
     s = result.summary()
     out = [f"Fichier « {result.fichier} » : {s['format'].upper()}"
            + (f", encodage {s['encodage']}" if s["encodage"] else "")
@@ -145,14 +145,14 @@ def _text_report(result, publication, dry_run: bool) -> str:
 
 
 def _short(lines: list[int]) -> str:
-    from .importing import _ranges
+    from ..importing import _ranges
     text = _ranges(lines)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .registry_store import export_bytes
-    from .territories import build_territories
+    from ..registry_store import export_bytes
+    from ..territories import build_territories
     path = Path(args.file)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
