@@ -8,11 +8,11 @@
   on the map coincides;
 - one colour per mapped CPTS, neutral grey for communes in no documented CPTS.
 
-Every text property is HTML-escaped here, because folium tooltips and popups do not escape.
+Text properties are the raw names (not HTML-escaped): the map writes them with ``textContent``
+(ui/map_elements.py), never as HTML nor through a template.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +35,7 @@ class MapData:
     communes: dict          # FeatureCollection: one feature per shown commune
     territories: dict       # FeatureCollection: one dissolved outline per mapped CPTS
     departements: dict      # FeatureCollection: département outlines
-    legend: list[dict]      # [{"id", "nom", "color", "approximatif"}], escaped names
+    legend: list[dict]      # [{"id", "nom", "color", "approximatif"}], raw names
     bounds: list[list[float]]  # [[south, west], [north, east]]
     centroids: dict[str, tuple[float, float]]   # INSEE code -> (lat, lon) of a point inside the commune
     commune_shapes: dict[str, dict]            # INSEE code -> simplified GeoJSON geometry (for highlighting)
@@ -77,14 +77,14 @@ def build_map_data(communes, territories: list[Territory]) -> MapData:
     features, centroids, commune_shapes = [], {}, {}
     for code, nom, pop, geom, full in zip(shown["code"], shown["nom"], shown["population"], simplified, shown.geometry.values):
         ts = sorted(owners.get(code, []), key=lambda t: t.nom)
-        label = " ; ".join(html.escape(t.nom) for t in ts) if ts else "Aucune CPTS documentée"
+        label = " ; ".join(t.nom for t in ts) if ts else "Aucune CPTS documentée"
         gj = _mapping(geom)
         commune_shapes[code] = gj
         p = full.representative_point()
         centroids[code] = (round(p.y, 5), round(p.x, 5))
         features.append({"type": "Feature", "geometry": gj, "properties": {
             "code": code,
-            "nom": html.escape(nom),
+            "nom": str(nom),
             "cpts": label,
             "fill": colors[ts[0].id] if ts else NO_CPTS_COLOR,
             "n": len(ts),
@@ -96,14 +96,14 @@ def build_map_data(communes, territories: list[Territory]) -> MapData:
         g = _round(np.array([shapely.coverage_union_all([geom_of[c] for c in t.codes if c in geom_of])]))[0]
         territory_shapes[t.id] = _mapping(g)
         terr_features.append({"type": "Feature", "geometry": territory_shapes[t.id],
-                              "properties": {"id": t.id, "nom": html.escape(t.nom), "color": colors[t.id]}})
-        legend.append({"id": t.id, "nom": html.escape(short_label(t)), "color": colors[t.id], "approximatif": t.approximatif})
+                              "properties": {"id": t.id, "nom": t.nom, "color": colors[t.id]}})
+        legend.append({"id": t.id, "nom": short_label(t), "color": colors[t.id], "approximatif": t.approximatif})
 
     dep_features = []
     for dep, grp in shown.groupby("departement"):
         g = _round(np.array([shapely.coverage_union_all([geom_of[c] for c in grp["code"]])]))[0]
         dep_features.append({"type": "Feature", "geometry": shapely.geometry.mapping(g.boundary),
-                             "properties": {"code": dep, "nom": html.escape(str(grp["departement_nom"].iloc[0]))}})
+                             "properties": {"code": dep, "nom": str(grp["departement_nom"].iloc[0])}})
 
     west, south, east, north = (float(v) for v in shapely.total_bounds(simplified))
     return MapData(

@@ -16,11 +16,11 @@ import streamlit as st
 from geo.download import load_sources
 from geo.formatting import fr_date, fr_eur, fr_int, fr_pct
 from geo.mapdata import MapData
-from geo.offline import make_offline, new_map
 from geo.tables import NON_RENSEIGNE, attribution
 from geo.territories import Territory
 
-from .map import MetricScale
+from .data import get_layer_urls
+from .map import territory_map as _territory_map
 from .text import md
 
 # --- French cell formatters (values are never NA here: the Styler's na_rep handles those) ------
@@ -75,35 +75,9 @@ def attribution_caption() -> None:
 def territory_map(md_: MapData, t: Territory, color: str) -> folium.Map:
     """The communes of one territory filled with its colour, its outline and the département borders.
 
-    Built from the cached, simplified GeoJSON of ``ui.data.get_map_data()``; names in it are already
-    HTML-escaped (geo/mapdata.py), so the tooltip shows them as typed."""
-    props = {f["properties"]["code"]: f["properties"] for f in md_.communes["features"]}
-    features = [{"type": "Feature", "geometry": md_.commune_shapes[c],
-                 "properties": {"nom": props[c]["nom"], "code": c}}
-                for c in t.codes if c in md_.commune_shapes]
-    minx, miny, maxx, maxy = t.geometry.bounds
-    m = new_map(location=[round((miny + maxy) / 2, 4), round((minx + maxx) / 2, 4)], zoom_start=9,
-                zoomSnap=0.25, zoomDelta=0.5)
-    MetricScale().add_to(m)
-    folium.GeoJson(
-        md_.departements, name="Départements",
-        style_function=lambda _f: {"fill": False, "color": "#555555", "weight": 1.2, "opacity": 0.8},
-        interactive=False,
-    ).add_to(m)
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="Communes",
-        style_function=lambda _f: {"fillColor": color, "fillOpacity": 0.5, "color": "#ffffff", "weight": 0.8},
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#222222", "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(fields=["nom", "code"], aliases=["Commune", "Code INSEE"], sticky=False),
-    ).add_to(m)
-    if t.id in md_.territory_shapes:
-        folium.GeoJson(
-            {"type": "Feature", "geometry": md_.territory_shapes[t.id], "properties": {}}, name="Contour",
-            style_function=lambda _f: {"fill": False, "color": "#111111", "weight": 3},
-            interactive=False,
-        ).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(10, 10))
-    return make_offline(m)
+    Built by ui/map.py from the same static GeoJSON files as the home map: names reach the browser
+    as data (written with textContent), never through a template."""
+    return _territory_map(md_, get_layer_urls(), t.id, list(t.codes), color)
 
 
 __all__ = ["french_table", "frame", "text_table", "territory_map", "attribution_caption", "FMT_INT", "FMT_YEAR", "FMT_DATE", "FMT_EUR",

@@ -1,0 +1,321 @@
+"""The Leaflet pieces of the app's maps, written so that text from files reaches the page only as data.
+
+Why not plain folium/branca elements: branca renders every element's HTML/JS with Jinja, then
+wraps the result in ``branca.element.Element(text)``, which compiles and renders that text AGAIN
+as a Jinja template when the figure is rendered (``st_folium`` does so on every rerun). A CPTS
+named ``{{ cycler.__init__.__globals__.os.popen('id').read() }}`` in a legend, a label, a tooltip,
+a popup or GeoJSON properties therefore ran code on the server, and ``html.escape`` does not touch
+``{{ }}``. Hence three rules, kept by every element of this module:
+
+1. ``DataElement`` adds its rendered pieces to the figure as :class:`Verbatim` elements, which are
+   returned as they are and never compiled or rendered as a template;
+2. the templates themselves are constants of this module; values travel only as
+   :func:`js_data` literals, in which every character of a string outside ``[A-Za-z0-9 .,:-]`` is a
+   ``\\uXXXX`` escape — so whatever a file says, the script holds no ``{{``/``{%``/``{#``, no
+   ``<``/``>``/``&``, no quote, and no ``_`` (streamlit-folium renames ``*_<id>`` words in the script);
+3. the browser writes text with ``textContent`` (never ``innerHTML``), inside ``<bdi>`` so a
+   right-to-left override in a name cannot reorder what follows it.
+
+The big GeoJSON layers are fetched from static files (ui/data.py): their properties are raw text,
+written with ``textContent`` too. A layer that cannot be fetched says so in the map, in French.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import string
+
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+_JS_SAFE = frozenset(string.ascii_letters + string.digits + " .,:-")
+
+
+def _u(c: str) -> str:
+    o = ord(c)
+    if o > 0xFFFF:  # astral plane: a UTF-16 surrogate pair, as JavaScript strings are
+        o -= 0x10000
+        return "\\u%04x\\u%04x" % (0xD800 + (o >> 10), 0xDC00 + (o & 0x3FF))
+    return "\\u%04x" % o
+
+
+def js_data(value: object) -> str:
+    """A JavaScript/JSON literal of ``value`` (str, int, float, bool, None, list, tuple, dict).
+
+    Hand-written because no JSON encoder escapes ASCII punctuation (``json.dumps`` escapes only
+    non-ASCII, Jinja's ``tojson`` only ``< > & '``): here every string character outside
+    ``[A-Za-z0-9 .,:-]`` becomes ``\\uXXXX``, so the literal is inert in HTML, in JavaScript and in
+    any Jinja pass. Structural braces are always followed by a quote or a closing brace, never by
+    ``{``, ``%`` or ``#``."""
+    if isinstance(value, str):
+        return '"' + "".join(c if c in _JS_SAFE else _u(c) for c in value) + '"'
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"nombre non fini dans les données de la carte : {value!r}")
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(js_data(str(k)) + ":" + js_data(v) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(js_data(v) for v in value) + "]"
+    raise TypeError(f"type non prévu dans les données de la carte : {type(value).__name__}")
+
+
+def color(c: str) -> str:
+    """Only '#rrggbb' colours reach the map's CSS."""
+    if not isinstance(c, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", c):
+        raise ValueError(f"couleur invalide : {c!r}")
+    return c
+
+
+class Verbatim(Element):
+    """Text already rendered: returned as is, never compiled nor rendered as a Jinja template."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class DataElement(MacroElement):
+    """A MacroElement whose rendered header/html/script are added to the figure verbatim.
+
+    Subclasses define a constant ``_template`` and put every value in it through ``js_data``."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = self._template.module.__dict__.get(part)
+            if macro is not None:
+                target.add_child(Verbatim(macro(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+# One helper for every fetched layer: the French message if the file cannot be read.
+_LOAD_JS = """
+    function cptsLoadFailed(map, what) {
+        var box = map.getContainer().querySelector(".cpts-load-error");
+        if (!box) {
+            box = L.DomUtil.create("div", "cpts-load-error", map.getContainer());
+            box.setAttribute("role", "alert");
+            box.style.cssText = "position:absolute;z-index:1001;top:10px;left:50%;transform:translateX(-50%);" +
+                "max-width:80%;background:#fff4e5;color:#5c3b00;border:1px solid #e69f00;border-radius:6px;" +
+                "padding:8px 12px;font:14px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);";
+        }
+        box.textContent = "Les " + what + " n\\u2019ont pas pu \\u00eatre charg\\u00e9s \\u2014 rechargez la page.";
+        document.body.setAttribute("data-layer-error", what);
+    }
+    function cptsFetch(map, url, what, done) {
+        fetch(url, {cache: "no-cache"}).then(function (r) {
+            if (!r.ok) { throw new Error("HTTP " + r.status); }
+            return r.json();
+        }).then(done).catch(function (err) {
+            if (window.console) { console.warn("couche " + what + " : " + err); }
+            cptsLoadFailed(map, what);
+        });
+    }
+"""
+
+
+class Legend(DataElement):
+    """The legend in the map's corner (a Leaflet control), its text written with textContent."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    (function (map, d) {
+        var c = L.control({position: "bottomleft"});
+        c.onAdd = function () {
+            var box = L.DomUtil.create("div", "cpts-legend");
+            box.style.cssText = "max-width:320px;background:rgba(255,255,255,.94);padding:8px 10px;" +
+                "border-radius:6px;font:13px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);" +
+                "font-size:" + d.px + "px;";
+            var title = L.DomUtil.create("div", "cpts-legend-title", box);
+            title.style.cssText = "font-weight:600;margin-bottom:4px;";
+            title.appendChild(document.createElement("bdi")).textContent = d.title;
+            d.items.forEach(function (it) {
+                var row = L.DomUtil.create("div", "cpts-legend-item", box);
+                var sw = L.DomUtil.create("span", "", row);
+                sw.style.cssText = "display:inline-block;width:14px;height:14px;border:1px solid #444;" +
+                    "vertical-align:-2px;margin-right:6px;";
+                sw.style.background = it[0];
+                row.appendChild(document.createElement("bdi")).textContent = it[1];
+            });
+            L.DomEvent.disableClickPropagation(box);
+            L.DomEvent.disableScrollPropagation(box);
+            return box;
+        };
+        c.addTo(map);
+    })({{ this._parent.get_name() }}, {{ this.data }});
+    {% endmacro %}
+    """)
+
+    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12):
+        """``items``: (colour "#rrggbb", label) pairs; any text, written literally in the browser."""
+        super().__init__()
+        self._name = "Legend"
+        self.title = str(title)
+        self.items = [(color(c), str(label)) for c, label in items]
+        self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px)})
+
+
+class Labels(DataElement):
+    """CPTS names written on their territory (presentation mode), with textContent."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    (function (map, d) {
+        d.labels.forEach(function (l) {
+            var el = document.createElement("bdi");
+            el.style.cssText = "display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;" +
+                "font:700 " + d.px + "px sans-serif;color:#111;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 4px #fff;";
+            el.textContent = l[2];
+            L.marker([l[0], l[1]], {interactive: false, keyboard: false,
+                icon: L.divIcon({className: "cpts-label", iconSize: null, html: el})}).addTo(map);
+        });
+    })({{ this._parent.get_name() }}, {{ this.data }});
+    {% endmacro %}
+    """)
+
+    def __init__(self, labels: list[tuple[float, float, str]], font_px: int = 15):
+        super().__init__()
+        self._name = "Labels"
+        self.labels = [(float(lat), float(lon), str(text)) for lat, lon, text in labels]
+        self.data = js_data({"labels": self.labels, "px": int(font_px)})
+
+
+class MetricScale(DataElement):
+    """Leaflet's scale bar in kilometres only (folium's control_scale adds miles too)."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+    {% endmacro %}
+    """)
+
+
+class FitOnLoad(DataElement):
+    """Fit the given bounds once the iframe has its final size (at script time it is still small)."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    window.setTimeout(function () {
+        {{ this._parent.get_name() }}.invalidateSize();
+        {{ this._parent.get_name() }}.fitBounds({{ this.data }}, {padding: [8, 8]});
+    }, 60);
+    {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitOnLoad"
+        self.data = js_data([[float(v) for v in corner] for corner in bounds])
+
+
+class OutlineLayer(DataElement):
+    """Non-interactive outlines (CPTS territories, départements) fetched from a static GeoJSON file.
+
+    Keeps the map script small (a rerun re-renders it): only the URL, the style and the ids to
+    show travel with it. Colours come from the file's ``color`` property (validated when the file
+    was built) unless ``color`` is given."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    (function (map, d) {
+        {{ this.load_js }}
+        var layer = L.geoJson(null, {
+            interactive: false,
+            filter: function (f) { return d.ids === null || d.ids.indexOf(f.properties.id) >= 0; },
+            style: function (f) {
+                return {fill: false, color: d.color || f.properties.color || d.fallback, weight: d.weight, opacity: 0.95};
+            }
+        }).addTo(map);
+        cptsFetch(map, d.url, d.what, function (data) { layer.addData(data); });
+    })({{ this._parent.get_name() }}, {{ this.data }});
+    {% endmacro %}
+    """)
+
+    def __init__(self, url: str, weight: float, default_color: str = "#333333", ids: list[str] | None = None,
+                 what: str = "contours", fixed_color: str | None = None):
+        super().__init__()
+        self._name = "OutlineLayer"
+        self.load_js = _LOAD_JS
+        self.data = js_data({"url": str(url), "weight": float(weight), "fallback": color(default_color),
+                             "color": None if fixed_color is None else color(fixed_color),
+                             "ids": None if ids is None else sorted(str(i) for i in ids), "what": str(what)})
+
+
+class CommuneLayer(DataElement):
+    """The communes layer, filled by the browser from a static GeoJSON file.
+
+    The L.geoJson layer exists (empty) when the map script runs, so streamlit-folium binds its click
+    handler to it; features added after the fetch propagate their clicks to it. The tooltip is
+    built with textContent from the file's raw properties. ``codes`` keeps only those communes
+    (a CPTS's own map); ``tooltip`` is "cpts" (commune, code, its CPTS) or "commune"."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = (function (map, d) {
+        {{ this.load_js }}
+        function line(parent, label, value, bold) {
+            var row = parent.appendChild(document.createElement("div"));
+            if (label) { row.appendChild(document.createTextNode(label)); }
+            row.appendChild(document.createElement(bold ? "b" : "bdi")).textContent = value;
+            return row;
+        }
+        var layer = L.geoJson(null, {
+            filter: function (f) { return d.codes === null || d.codes.indexOf(f.properties.code) >= 0; },
+            style: function (f) {
+                var fill = d.fills[f.properties.code] || f.properties.fill;
+                return {fillColor: fill, fillOpacity: f.properties.n ? d.opacity : 0.45,
+                        color: "#ffffff", weight: 0.6};
+            },
+            onEachFeature: function (f, l) {
+                var p = f.properties;
+                l.bindTooltip(function () {
+                    var box = document.createElement("div");
+                    box.className = "cpts-tooltip";
+                    if (d.tooltip === "commune") {
+                        line(box, "Commune : ", p.nom, false);
+                        line(box, "Code INSEE : ", p.code, false);
+                    } else {
+                        var first = line(box, "", p.nom, true);
+                        first.appendChild(document.createTextNode(" (" + p.code + ")"));
+                        line(box, "CPTS : ", p.cpts, false);
+                    }
+                    return box;
+                }, {sticky: true});
+                l.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#222222", fillOpacity: 0.75}); });
+                l.on("mouseout", function (e) { layer.resetStyle(e.target); });
+            }
+        }).addTo(map);
+        cptsFetch(map, d.url, d.what, function (data) {
+            layer.addData(data);
+            layer.bringToBack();
+            document.body.setAttribute("data-communes-loaded", String(data.features.length));
+        });
+        return layer;
+    })({{ this._parent.get_name() }}, {{ this.data }});
+    {% endmacro %}
+    """)
+
+    def __init__(self, url: str, fills: dict[str, str] | None = None, opacity: float = 0.55,
+                 codes: list[str] | None = None, tooltip: str = "cpts"):
+        """``fills``: INSEE code -> colour overriding the CPTS colour (thematic maps, timeline)."""
+        super().__init__()
+        if tooltip not in ("cpts", "commune"):
+            raise ValueError(f"tooltip inconnu : {tooltip!r}")
+        self._name = "CommuneLayer"
+        self.load_js = _LOAD_JS
+        self.data = js_data({"url": str(url), "opacity": float(opacity), "tooltip": tooltip,
+                             "fills": {str(k): color(v) for k, v in sorted((fills or {}).items())},
+                             "codes": None if codes is None else sorted(str(c) for c in codes),
+                             "what": "contours des communes"})
+
+
+__all__ = ["js_data", "color", "Verbatim", "DataElement", "Legend", "Labels", "MetricScale", "FitOnLoad",
+           "OutlineLayer", "CommuneLayer"]
