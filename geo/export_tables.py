@@ -9,7 +9,7 @@ classes of the thematic indicators (geo/indicators.py). Writers:
 - GeoJSON: the territories (EPSG:4326) with their figures and indicator values; a CPTS without
   documented perimeter is a feature with a null geometry (nothing is dropped).
 
-Every text cell starting with = + - @, a tab or a carriage return is neutralised with a leading
+Every text cell starting with = + - @, a tab or a carriage return (or ＝ ＋ － ＠) is neutralised with a leading
 apostrophe (CSV/formula injection), in CSV and XLSX. Files are written atomically (temporary
 file in the same folder, then os.replace): a failed export leaves the previous file untouched.
 """
@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import tables
+from .views import downloads, tables
+from .exports.cells import neutralize
 from .formatting import fr_date
-from .indicators import NON_RENSEIGNE, classify
+from .views.indicators import NON_RENSEIGNE, classify
 
 FORMATS = ("csv", "xlsx", "geojson")
 TABLES = ("comparaison", "communes")
@@ -100,8 +101,8 @@ def comparison_frame(atlas) -> pd.DataFrame:
 
 def communes_frame(atlas) -> pd.DataFrame:
     """One row per (commune, CPTS); Breton communes in no documented CPTS have one row saying so."""
-    rows = tables.commune_cpts_rows(atlas.communes, atlas.territories)
-    df = pd.DataFrame(rows, columns=[COMMUNE_COLUMNS.get(h, h) for h in tables.COMMUNE_CPTS_HEADER])
+    rows = downloads.commune_cpts_rows(atlas.communes, atlas.territories)
+    df = pd.DataFrame(rows, columns=[COMMUNE_COLUMNS.get(h, h) for h in downloads.COMMUNE_CPTS_HEADER])
     name_col, id_col = COMMUNE_COLUMNS["cpts_nom"], COMMUNE_COLUMNS["cpts_id"]
     df[name_col] = [NO_CPTS if (i is None or (isinstance(i, float) and math.isnan(i))) else n
                     for i, n in zip(df[id_col], df[name_col])]
@@ -119,9 +120,9 @@ def table_frame(atlas, name: str) -> pd.DataFrame:
 
 
 def territories_geojson(atlas) -> str:
-    """FeatureCollection of the territories: tables.territories_geojson (mapped ones, with their
+    """FeatureCollection of the territories: downloads.territories_geojson (mapped ones, with their
     dissolved contour) + indicator values, + one null-geometry feature per unmapped CPTS."""
-    fc = json.loads(tables.territories_geojson(atlas.territories))
+    fc = json.loads(downloads.territories_geojson(atlas.territories))
     cls = {k: classify(k, atlas.territories, atlas.registry) for k in CLASS_COLUMNS}
     by_id = {f["properties"]["id"]: f for f in fc["features"]}
     for t in atlas.territories:
@@ -151,13 +152,6 @@ def millesimes() -> tuple[str | None, str | None]:
     return cog, pop
 
 
-
-
-def neutralize(value: str) -> str:
-    """A text a spreadsheet would take for a formula (= + - @ tab CR first) gets a leading apostrophe
-    (the shared rule of geo.registry_store, which the importer undoes)."""
-    from .registry_store import neutralize as _neutralize
-    return _neutralize(value)
 
 
 def _is_missing(v) -> bool:
@@ -265,7 +259,8 @@ def about_rows(atlas, today: _dt.date) -> list[tuple[str, str]]:
                     "(population municipale)"),
         ("Contours", "IGN ADMIN EXPRESS (Licence Ouverte 2.0)"),
         ("Non renseigné", "cellule vide : la source ne donne pas la valeur (jamais 0)"),
-        ("Cellules neutralisées", "un texte commençant par = + - @ est précédé d'une apostrophe"),
+        ("Cellules neutralisées", "un texte commençant par = + - @ (ou ＝ ＋ － ＠), une tabulation ou un retour "
+                                  "chariot est précédé d'une apostrophe : il reste du texte, jamais une formule"),
         *((f"Source {sid}", tables_source(atlas, sid)) for sid in atlas.registry.sources),
     ]
 
@@ -347,7 +342,7 @@ def _check_cpts(atlas, cpts_id: str) -> None:
 
 def cmd_map(args) -> int:
     import time
-    from .indicators import INDICATORS
+    from .views.indicators import INDICATORS
     from .render_png import render_map_png
     if args.indicateur not in INDICATORS:
         raise ExportError(f"indicateur inconnu « {args.indicateur} ». Indicateurs valides : {', '.join(INDICATORS)}")

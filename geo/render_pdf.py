@@ -17,19 +17,17 @@ import io
 import os
 from dataclasses import dataclass
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from .facts import (CALCULE, DECLARE, aci_size_figures, commune_figures, funding_figures, other_indicator_figures,
+from .exports.fonts import FONT_DIR, FONTS, printable
+from .views.facts import (CALCULE, DECLARE, aci_size_figures, commune_figures, funding_figures, other_indicator_figures,
                     population_figures, smt_figures, source_ids, status_line)
 from .formatting import fr_date, plural
 from .registry import STEPS, format_source
 from .export_tables import millesimes
 from .render_png import RenderError, render_map_png
 
-FONT_DIR = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
-FONTS = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 MAP_PX = (1600, 860)           # size of the embedded map image, in pixels
 MARGIN = 12                    # mm
 PAGE_W, PAGE_H = 210, 297      # A4, mm
@@ -56,6 +54,11 @@ class _Fiche(FPDF):
             self.add_font("DejaVu", style, os.path.join(FONT_DIR, name))
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 4)
+
+    def normalize_text(self, text: str) -> str:
+        """fpdf2 passes every text of cell/multi_cell through here: we never enable its Markdown
+        (``markdown=False``, the default) nor its HTML, and keep only glyphs the font has."""
+        return printable(super().normalize_text(text))
 
     def footer(self):
         self.set_y(-MARGIN - 2)

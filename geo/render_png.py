@@ -33,9 +33,10 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 
 from .export_tables import millesimes, write_atomic  # noqa: F401  (re-exported)
-from .facts import short_source, source_ids
+from .exports.fonts import printable
+from .views.facts import short_source, source_ids
 from .formatting import fr_date, fr_int, plural
-from .indicators import Classification, classify, get_indicator, legend_label
+from .views.indicators import Classification, classify, get_indicator, legend_label
 from .mapdata import MapData, build_map_data
 
 DPI = 100
@@ -44,6 +45,16 @@ MIN_SIZE, MAX_SIZE = 400, 8000
 BRETON_DEPARTEMENTS = ("22", "29", "35", "56")
 HATCH_COLOR = "#636363"
 TEXT_COLOR = "#1a1a1a"
+
+
+LITERAL = {"parse_math": False, "usetex": False}
+
+
+def _text(target, x, y, s, **kw):
+    """Every text of the map goes through here: registry and file text is drawn literally
+    (never matplotlib mathtext: a name with « $…$ » once broke every map, nor LaTeX), with only
+    the characters the font can draw (geo/exports/fonts.py)."""
+    return target.text(x, y, printable(s), **LITERAL, **kw)
 
 
 class RenderError(ValueError):
@@ -276,7 +287,7 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
         for code in sorted(focus_codes, key=lambda c: (-pops.get(c, 0), c)):
             if code in md.centroids:
                 lat, lon = md.centroids[code]
-                txt = ax.text(lon, lat, names[code], fontsize=fs(7.5) * label_scale, ha="center", va="center", color=TEXT_COLOR,
+                txt = _text(ax, lon, lat, names[code], fontsize=fs(7.5) * label_scale, ha="center", va="center", color=TEXT_COLOR,
                               path_effects=halo, zorder=6, clip_on=True)
                 bb = txt.get_window_extent(renderer).expanded(1.05, 1.15)
                 if any(bb.overlaps(o) for o in placed):
@@ -290,14 +301,14 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
             if pts:
                 lat = float(np.median([p[0] for p in pts]))
                 lon = float(np.median([p[1] for p in pts]))
-                ax.text(lon, lat, str(grp["departement_nom"].iloc[0]).upper(), fontsize=fs(11), ha="center",
+                _text(ax, lon, lat, str(grp["departement_nom"].iloc[0]).upper(), fontsize=fs(11), ha="center",
                         va="center", color="#4d4d4d", style="italic", alpha=0.85, path_effects=halo, zorder=6)
 
     if bare:
         return fig
-    fig.text(0.015, 1 - 14 / height, "\n".join(title_lines), fontsize=fs(22), fontweight="bold", color=TEXT_COLOR,
+    _text(fig, 0.015, 1 - 14 / height, "\n".join(title_lines), fontsize=fs(22), fontweight="bold", color=TEXT_COLOR,
              va="top", linespacing=1.15)
-    fig.text(0.015, 1 - (14 + title_h) / height, "\n".join(subtitle_lines), fontsize=fs(13),
+    _text(fig, 0.015, 1 - (14 + title_h) / height, "\n".join(subtitle_lines), fontsize=fs(13),
              color="#404040", va="top", linespacing=1.25)
 
     # --- legend (drawn by hand so that its layout is fixed and wraps French labels)
@@ -307,7 +318,7 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
         lx, y = 1 - legend_w, 1 - top_band - 0.01
     line_h = fs(12) * 1.9 * DPI / 72 / height
     title_lines = textwrap.wrap(cl.title, max(18, int(legend_w * width / (fs(13) * 0.65 * px))))
-    fig.text(lx, y, "\n".join(title_lines), fontsize=fs(13), fontweight="bold", color=TEXT_COLOR, va="top",
+    _text(fig, lx, y, "\n".join(title_lines), fontsize=fs(13), fontweight="bold", color=TEXT_COLOR, va="top",
              linespacing=1.2)
     y -= line_h * (0.75 * len(title_lines) + 0.6)
     box_w, box_h = 28 / width * scale * 1.4, fs(12) * 1.2 * DPI / 72 / height
@@ -319,27 +330,27 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
         fig.patches.append(Rectangle((lx, y - box_h), box_w, box_h, transform=fig.transFigure, facecolor=cls.color,
                                      edgecolor=HATCH_COLOR if cls.hatch else "#7f7f7f", hatch=cls.hatch,
                                      linewidth=0.8))
-        fig.text(lx + box_w + 0.008, y - box_h / 2, lines[0], fontsize=fs(12), color=TEXT_COLOR, va="center",
+        _text(fig, lx + box_w + 0.008, y - box_h / 2, lines[0], fontsize=fs(12), color=TEXT_COLOR, va="center",
                  fontweight="bold" if cls == own else "normal")
         for i, extra in enumerate(lines[1:], start=1):
-            fig.text(lx + box_w + 0.008, y - box_h / 2 - i * line_h * 0.72, extra, fontsize=fs(12), color=TEXT_COLOR,
+            _text(fig, lx + box_w + 0.008, y - box_h / 2 - i * line_h * 0.72, extra, fontsize=fs(12), color=TEXT_COLOR,
                      va="center", fontweight="bold" if cls == own else "normal")
         y -= line_h * (1 + 0.72 * (len(lines) - 1))
     outline_y = y - line_h * 0.2
     fig.lines.append(Line2D([lx, lx + box_w], [outline_y - box_h / 2] * 2, transform=fig.transFigure,
                                              color="#1a1a1a", linewidth=1.6 * scale))
-    fig.text(lx + box_w + 0.008, outline_y - box_h / 2, "Contour d'une CPTS", fontsize=fs(12), va="center",
+    _text(fig, lx + box_w + 0.008, outline_y - box_h / 2, "Contour d'une CPTS", fontsize=fs(12), va="center",
              color=TEXT_COLOR)
     y = outline_y - line_h * 1.4
     if portrait:
         lx, legend_w, y = 0.52, 0.46, bottom_band + legend_h - 0.005
     note_chars = max(24, int(legend_w * width / (fs(10) * 0.62 * DPI / 72)) - 4)
     notes = textwrap.fill(" ".join(cl.notes), note_chars, break_on_hyphens=False)
-    fig.text(lx, y, notes, fontsize=fs(10), color="#404040", va="top", linespacing=1.25)
+    _text(fig, lx, y, notes, fontsize=fs(10), color="#404040", va="top", linespacing=1.25)
 
     # --- source line
     src_chars = int(width / (fs(10) * 0.62 * DPI / 72))
-    fig.text(0.015, 8 / height, textwrap.fill(source_line(atlas, atlas.territories if territory is None else [territory],
+    _text(fig, 0.015, 8 / height, textwrap.fill(source_line(atlas, atlas.territories if territory is None else [territory],
                                                           today), src_chars),
              fontsize=fs(10), color="#404040", va="bottom", linespacing=1.25)
     return fig
