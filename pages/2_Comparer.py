@@ -6,9 +6,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo.facts import short_source
+from geo.export_tables import neutralize
+from geo.views.facts import short_source
 from geo.registry import MISSIONS
-from geo.tables import comparison_table, cpts_without_missions, mission_actions, missions_matrix
+from geo.views.tables import comparison_table, cpts_without_missions, mission_actions, missions_matrix
 from ui.data import get_atlas
 from ui.pages_common import (FMT_DATE, FMT_EUR, FMT_EUR_CENTS, FMT_INT, FMT_PCT, FMT_SIGNED_PCT1, FMT_YEAR,
                              attribution_caption, frame, french_table)
@@ -90,7 +91,9 @@ frame(
     cells,
     column_config={"mission": Col.TextColumn("Mission", pinned=True, width=300),
                    "type": Col.TextColumn("Type", width=110)}
-    | {c: Col.TextColumn(re.sub(r"^CPTS (du |des |de |d')?", "", c), help=c) for c in cpts_cols},
+    # one column per CPTS: its name is file text (neutralised as frame() does, help is Markdown)
+    | {neutralize(c): Col.TextColumn(neutralize(re.sub(r"^CPTS (du |des |de |d')?", "", c)), help=md(c))
+       for c in cpts_cols},
 )
 described = [t for t in atlas.territories if t.cpts.missions is not None]
 st.caption("— : aucune action citée par la source pour cette mission (ce qui ne prouve pas qu'il n'y en a pas). "

@@ -7,8 +7,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.formatting import fr_date, fr_int, fr_pct, plural
-from geo.tables import (DEPARTEMENTS_BRETAGNE, communes_outside, context_rows, coverage_table, filter_communes,
-                        scope_view, signature_timeline)
+from geo.views.coverage import (DEPARTEMENTS_BRETAGNE, communes_outside, context_rows, coverage_table,
+                                filter_communes, scope_view, signature_timeline)
 from ui.data import get_atlas, get_layer_urls, get_map_data
 from ui.map import build_base_map
 from ui.pages_common import FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, text_table
@@ -97,7 +97,8 @@ text_table(dec, {"perimetre": "Territoire", "libelle": "Chiffre", "valeur": "Val
 
 # --- communes outside ------------------------------------------------------------------------
 st.header("Communes hors des CPTS documentées")
-scope = st.segmented_control("Territoire", options=list(scope_names), format_func=scope_names.get, default="53",
+scope = st.segmented_control("Territoire", options=list(scope_names), format_func=lambda k: md(scope_names[k]),
+                             default="53",
                              key="couv_scope") or "53"
 outside = communes_outside(atlas.communes, atlas.territories, None if scope == "53" else scope)
 center, zoom = scope_view(atlas.communes, scope)

@@ -13,12 +13,12 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import facts
+from geo.views import facts
 from geo.formatting import fr_date, fr_int
-from geo.indicators import INDICATORS, classify, legend_label
+from geo.views.indicators import INDICATORS, classify, legend_label
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.search import CommuneSearch
-from geo.timeline import coverage_sentence, covered_at, signature_events
+from geo.views.timeline import coverage_sentence, covered_at, signature_events
 from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
 from ui.data import get_atlas, get_layer_urls, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
@@ -185,7 +185,8 @@ def render() -> None:
     if S.get("timeline"):
         events = signature_events(atlas.territories, atlas.communes)
         options = [e.date for e in events] + [dt.date.today()]
-        fmt = {e.date: f"{fr_date(e.date.isoformat())} — {e.signature.nom}" for e in events}
+        # select_slider renders its options as Markdown: the CPTS name is escaped
+        fmt = {e.date: f"{fr_date(e.date.isoformat())} — {md(e.signature.nom)}" for e in events}
         day = st.select_slider("Date", options=options, value=options[-1], key="timeline_day",
                                format_func=lambda d: fmt.get(d, f"{fr_date(d.isoformat())} ({TODAY})"))
         style, notes, timeline_text = timeline_style(atlas, md_, day, presentation, labels)
@@ -262,7 +263,7 @@ def sidebar(atlas) -> None:
             elif len(hits) > 1:
                 st.caption("Autres résultats :")
                 for h in hits[1:]:
-                    st.button(h.label, key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
+                    st.button(md(h.label), key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),
                               use_container_width=True)
         mapped = [t for t in atlas.territories if t.perimetre_connu]
         st.selectbox("Aller à une CPTS", options=[t.id for t in mapped], index=None, key="goto_cpts",

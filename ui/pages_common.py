@@ -2,6 +2,8 @@
 
 - ``french_table``: a pandas Styler that shows numbers and dates in French and every missing value
   as « non renseigné » (never 0), while st.dataframe still sorts on the raw values;
+- ``frame``: every st.dataframe of the pages; its text cells and column names are neutralised against
+  spreadsheet formulas (ui.text.safe_frame), because Streamlit's toolbar downloads them as CSV;
 - ``territory_map``: a NEW small offline folium map of one CPTS territory (never cache it);
 - ``attribution_caption``: the referential's attribution line, built from geo/sources.yaml.
 """
@@ -16,12 +18,13 @@ import streamlit as st
 from geo.download import load_sources
 from geo.formatting import fr_date, fr_eur, fr_int, fr_pct
 from geo.mapdata import MapData
-from geo.tables import NON_RENSEIGNE, attribution
+from geo.views.sources import attribution
+from geo.views.tables import NON_RENSEIGNE
 from geo.territories import Territory
 
 from .data import get_layer_urls
 from .map import territory_map as _territory_map
-from .text import md
+from .text import md, safe_frame
 
 # --- French cell formatters (values are never NA here: the Styler's na_rep handles those) ------
 FMT_INT: Callable = lambda v: fr_int(v)
@@ -37,15 +40,24 @@ FMT_BOOL: Callable = lambda v: "oui" if v else "non"
 
 def french_table(df: pd.DataFrame, formats: dict[str, Callable] | None = None):
     """A Styler over ``df``: French formats for the given columns, « non renseigné » for every missing
-    value. Pass it to st.dataframe; column_config may add labels and help (not number formats)."""
-    styler = df.style.format(na_rep=NON_RENSEIGNE)
+    value. Pass it to ``frame``; column_config may add labels and help (not number formats).
+    Text cells are neutralised first (safe_frame): what the toolbar's CSV download exports is never a formula."""
+    styler = safe_frame(df).style.format(na_rep=NON_RENSEIGNE)
     if formats:
         styler = styler.format({k: v for k, v in formats.items() if k in df.columns}, na_rep=NON_RENSEIGNE)
     return styler
 
 
 def frame(data, column_config: dict | None = None, **kwargs) -> None:
-    """st.dataframe with the pages' defaults: no index, full width, « non renseigné » for missing values."""
+    """st.dataframe with the pages' defaults: no index, full width, « non renseigné » for missing values,
+    and no live spreadsheet formula in what « Download as CSV » exports: a DataFrame is neutralised here
+    (its column_config keys must then be the neutralised names), a Styler must come from french_table.
+    Column labels and help given in column_config are the caller's: keep file text out of help (Markdown)
+    or pass it through ui.text.md."""
+    if isinstance(data, pd.DataFrame):
+        data = safe_frame(data)
+    elif not safe_frame(data.data).equals(data.data):
+        raise ValueError("frame(): a Styler must be built by french_table (formula neutralisation)")
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     st.dataframe(data, column_config=column_config, placeholder=NON_RENSEIGNE, **kwargs)
