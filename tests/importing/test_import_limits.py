@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-import geo.importing as importing
+from geo.importing import csv_reader
 from geo.importing import ImportFileError, analyze, read_table
 from geo.importing.limits import LIMITS, ImportLimits, limits_from_env
 from geo.importing.sandbox import analyze_isolated, run_limited
@@ -49,7 +49,7 @@ def test_csv_over_the_line_limit_is_refused_before_the_csv_parser(monkeypatch):
     data = b"CPTS;Commune\n" + b"CPTS X;Vitr\xc3\xa9\n" * 200_001
     def never(*a, **k):
         raise AssertionError("csv must not parse a file past the limits")
-    monkeypatch.setattr(importing.csv, "reader", never)
+    monkeypatch.setattr(csv_reader.csv, "reader", never)
     msg = refused(data, "million.csv")
     assert "Le fichier compte plus de 200\u202f000 lignes ; la limite est 200\u202f000" in msg
 

@@ -1,0 +1,74 @@
+"""CSV / text listings: separator detection, records with their own line numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from ..formatting import fr_int
+from .columns import detect_columns, _missing_fields, _missing_message
+from .decoding import _decode
+from .errors import ImportFileError
+from .limits import ImportLimits, too_many
+from .table import _DELIMS, _find_header, _HEADER_SEARCH_ROWS, _strip_trailing_empty, Table
+from .values import _is_empty
+
+
+def _csv_records(text: str, delim: str, limit: int | None = None,
+                 max_cells: int | None = None) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
+    out: list[tuple[int, list[str]]] = []
+    prev = 0
+    cells = 0
+    try:
+        for rec in reader:
+            out.append((prev + 1, rec))
+            prev = reader.line_num
+            cells += len(rec)
+            if max_cells is not None and cells > max_cells:
+                raise ImportFileError(too_many("cellules", max_cells))
+            if limit is not None and len(out) >= limit:
+                break
+    except csv.Error as e:
+        if "field limit" in str(e):
+            raise ImportFileError(
+                f"Cellule de plus de {fr_int(csv.field_size_limit())} caractères à partir de la ligne {prev + 1} : "
+                "un guillemet « \" » ouvert n'est sans doute jamais fermé, et la suite du fichier est lue comme "
+                "une seule cellule. Vérifiez les guillemets de cette ligne.") from None
+        raise ImportFileError(f"CSV illisible à la ligne {prev + 1} : {e}. Vérifiez les guillemets.") from None
+    return out
+
+
+def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
+    text, encoding, notes = _decode(data)
+    if not text.strip():
+        raise ImportFileError("Fichier vide : aucune ligne à importer.")
+    if text.count("\n") + (not text.endswith("\n")) > limits.max_rows:
+        raise ImportFileError(too_many("lignes", limits.max_rows))
+    head = text[:20000]
+    first_line = next((ln for ln in head.splitlines() if ln.strip()), "")
+    order = sorted(_DELIMS, key=lambda d: -first_line.count(d))
+    failures = None
+    for delim in order:
+        sample = _csv_records(text[:200000], delim, limit=_HEADER_SEARCH_ROWS * 2)
+        idx, headers, chosen, hnotes = _find_header(sample)
+        if idx is None:
+            if failures is None:
+                failures = headers
+            continue
+        records = _csv_records(text, delim, max_cells=limits.max_cells)
+        header_line = records[idx][0]
+        pre = [(ln, c) for ln, c in records[:idx] if not _is_empty(c)]
+        rows = records[idx + 1:]
+        rows, trailing = _strip_trailing_empty(rows)
+        width = len(headers)
+        if width < 2 and len(chosen) < 2:
+            continue
+        return Table("csv", header_line, headers, rows, chosen, encoding=encoding, delimiter=delim,
+                     pre_header=pre, notes=notes + hnotes, trailing_empty=trailing)
+    line, headers = failures or (1, [])
+    missing = ["cpts", "commune"]
+    if headers:
+        chosen, _ = detect_columns(headers)
+        missing = _missing_fields(chosen) or missing
+    raise ImportFileError(_missing_message(missing, headers, f"ligne {line}, encodage {encoding}"))
