@@ -1,10 +1,20 @@
-"""Cached loaders: the data are read once per server process, the folium Map never is cached."""
+"""Cached loaders: the data are read once per server process, the folium Map never is cached.
+
+The map's big GeoJSON layers are static files under ``static/generated/`` (content-hashed names),
+shared by every server process of the checkout. A file is never removed while a page or a process
+may still reference it: a process refreshes the mtime of the files it serves (hourly) and rewrites
+one that disappeared; a new version prunes only files unused for KEEP_DAYS days beyond the
+KEEP_VERSIONS newest of their layer. The browser retries a layer it could not fetch and says so.
+"""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -33,6 +43,63 @@ def _map_data(version: tuple) -> MapData:
 STATIC_DIR = REPO_ROOT / "static"
 GENERATED = STATIC_DIR / "generated"
 STATIC_URL = "/app/static"
+LAYERS = ("communes", "territoires", "departements")
+# Old layer files are kept: a page or another server process may still reference them (two servers
+# on one checkout, a restored backup, a tab left open). Only files that no process has used for
+# KEEP_DAYS days AND that are not among the KEEP_VERSIONS newest of their layer are removed.
+KEEP_DAYS = 7
+KEEP_VERSIONS = 5
+_TOUCH_EVERY_S = 3600
+
+
+def write_layer(directory: Path, name: str, body: bytes) -> Path:
+    """Write ``body`` once as ``<name>-<sha256[:16]>.json`` (atomic, world-readable); return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{name}-{hashlib.sha256(body).hexdigest()[:16]}.json"
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(body)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return target
+
+
+def prune_layers(directory: Path, keep: set[Path], now: float | None = None,
+                 keep_days: float = KEEP_DAYS, keep_versions: int = KEEP_VERSIONS) -> list[Path]:
+    """Remove layer files unused for ``keep_days`` days (mtime: processes touch the files they serve)
+    beyond the ``keep_versions`` newest of each layer, never one of ``keep``; and stale temp files.
+    Returns what was removed."""
+    now = time.time() if now is None else now
+    cutoff = now - keep_days * 86400
+    removed = []
+    for name in LAYERS:
+        files = sorted(directory.glob(f"{name}-*.json"), key=_mtime, reverse=True)
+        for old in files[keep_versions:]:
+            if old not in keep and _mtime(old) < cutoff:
+                old.unlink(missing_ok=True)
+                removed.append(old)
+    for tmp in directory.glob(".*.tmp"):
+        if _mtime(tmp) < now - 3600:
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")  # vanished meanwhile: nothing to do
+
+
+def _layer_bodies(md: MapData) -> dict[str, bytes]:
+    return {name: json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            for name, fc in zip(LAYERS, (md.communes, md.territories, md.departements))}
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -41,28 +108,34 @@ def _published_layers(version: tuple) -> dict[str, str]:
 
     The browser downloads them once (Streamlit's static file serving) instead of receiving them
     embedded in the map script on every rerun: a click then costs a small script, not 1 MB."""
-    md = _map_data(version)
-    urls = {}
-    GENERATED.mkdir(parents=True, exist_ok=True)
-    for name, fc in (("communes", md.communes), ("territoires", md.territories), ("departements", md.departements)):
-        body = json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        digest = hashlib.sha256(body).hexdigest()[:16]
-        target = GENERATED / f"{name}-{digest}.json"
-        if not target.exists():
-            fd, tmp = tempfile.mkstemp(dir=GENERATED, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(body)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        for old in GENERATED.glob(f"{name}-*.json"):
-            if old != target:
-                old.unlink(missing_ok=True)
-        urls[name] = f"{STATIC_URL}/generated/{target.name}"
-    return urls
+    paths = {name: write_layer(GENERATED, name, body) for name, body in _layer_bodies(_map_data(version)).items()}
+    prune_layers(GENERATED, keep=set(paths.values()))
+    return {name: f"{STATIC_URL}/generated/{p.name}" for name, p in paths.items()}
+
+
+_last_touch: dict[str, float] = {}
+
+
+def _ensure_served(version: tuple, urls: dict[str, str]) -> None:
+    """The files this process serves exist (rewritten if someone removed them) and look used
+    (mtime refreshed hourly, so another process's pruning keeps them)."""
+    now = time.time()
+    for name, url in urls.items():
+        path = GENERATED / url.rsplit("/", 1)[1]
+        if not path.exists():
+            write_layer(GENERATED, name, _layer_bodies(_map_data(version))[name])
+            _last_touch[url] = now
+        elif now - _last_touch.get(url, 0) > _TOUCH_EVERY_S:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+            _last_touch[url] = now
 
 
 def get_layer_urls() -> dict[str, str]:
-    return _published_layers(_data_version())
+    version = _data_version()
+    urls = _published_layers(version)
+    _ensure_served(version, urls)
+    return urls
 
 
 def get_atlas() -> Atlas:

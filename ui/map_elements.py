@@ -96,10 +96,19 @@ class DataElement(MacroElement):
             child.render(**kwargs)
 
 
-# One helper for every fetched layer: the French message if the file cannot be read.
+# One helper for every fetched layer. A file that cannot be read (removed, server restarting, network)
+# shows a French message in the map and is fetched again with growing delays (1 s … 30 s): the
+# server rewrites a missing layer file on its next rerun (ui/data.py), and the message goes away.
 _LOAD_JS = """
-    function cptsLoadFailed(map, what) {
+    function cptsLoadMessage(map) {
+        var failed = map.cptsFailed || {};
+        var names = Object.keys(failed);
         var box = map.getContainer().querySelector(".cpts-load-error");
+        if (!names.length) {
+            if (box) { box.parentNode.removeChild(box); }
+            document.body.removeAttribute("data-layer-error");
+            return;
+        }
         if (!box) {
             box = L.DomUtil.create("div", "cpts-load-error", map.getContainer());
             box.setAttribute("role", "alert");
@@ -107,16 +116,27 @@ _LOAD_JS = """
                 "max-width:80%;background:#fff4e5;color:#5c3b00;border:1px solid #e69f00;border-radius:6px;" +
                 "padding:8px 12px;font:14px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);";
         }
-        box.textContent = "Les " + what + " n\\u2019ont pas pu \\u00eatre charg\\u00e9s \\u2014 rechargez la page.";
-        document.body.setAttribute("data-layer-error", what);
+        box.textContent = names.map(function (what) {
+            return "Les " + what + " n\\u2019ont pas pu \\u00eatre charg\\u00e9s";
+        }).join(" ; ") + " \\u2014 rechargez la page si cela dure.";
+        document.body.setAttribute("data-layer-error", names.join(","));
     }
-    function cptsFetch(map, url, what, done) {
-        fetch(url, {cache: "no-cache"}).then(function (r) {
+    function cptsFetch(map, url, what, done, attempt) {
+        attempt = attempt || 0;
+        fetch(url, attempt ? {cache: "reload"} : {}).then(function (r) {
             if (!r.ok) { throw new Error("HTTP " + r.status); }
             return r.json();
-        }).then(done).catch(function (err) {
+        }).then(function (data) {
+            done(data);
+            if (map.cptsFailed) { delete map.cptsFailed[what]; }
+            cptsLoadMessage(map);
+        }).catch(function (err) {
             if (window.console) { console.warn("couche " + what + " : " + err); }
-            cptsLoadFailed(map, what);
+            map.cptsFailed = map.cptsFailed || {};
+            map.cptsFailed[what] = true;
+            cptsLoadMessage(map);
+            window.setTimeout(function () { cptsFetch(map, url, what, done, attempt + 1); },
+                              Math.min(30000, 1000 * Math.pow(2, attempt)));
         });
     }
 """
