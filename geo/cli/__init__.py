@@ -7,6 +7,7 @@ commands is geo/cli/commands.py. The parser is built lazily: every command appea
 the light commands start without loading pandas/geopandas/matplotlib.
 
 Exit codes: 0 success, 1 problems found (check, import), 2 unusable input (French message on stderr).
+Help and usage errors are in French too (geo/cli/french.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import importlib
 import sys
 
 from .commands import COMMANDS
+from .french import FrenchArgumentParser
 
 # Errors a command may raise that deserve a French one-liner and exit code 2, not a traceback.
 # Looked up in sys.modules: a module that was never imported cannot have raised its error.
@@ -33,9 +35,13 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     """The ``python -m geo`` parser. ``command``: build only that subcommand for real, the others
     get their name and help only (enough for ``--help`` and for argparse's errors); ``"*"``
     (default) builds every subcommand; None builds none."""
-    p = argparse.ArgumentParser(prog="python -m geo", description="Carte des CPTS — données")
+    p = FrenchArgumentParser(prog="python -m geo", description="Carte des CPTS — données")
     sub = p.add_subparsers(dest="command", required=True)
     needed = {m for name, (_, mods) in COMMANDS.items() if command in ("*", name) for m in mods}
+    # A row needing one of its modules needs them all: ``export`` is the registry export extended by the
+    # tables export, whichever of the two commands (import, map…) brought one of them in.
+    while grown := {m for _, mods in COMMANDS.values() if needed.intersection(mods) for m in mods} - needed:
+        needed |= grown
     done: set[str] = set()
     for name, (help_, modules) in COMMANDS.items():  # table order = order listed by --help
         for module in modules:
@@ -44,6 +50,13 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                 done.add(module)
         if name not in sub.choices:
             sub.add_parser(name, help=help_)
+    # A module may add several commands at once (map, fiche, export): list them in table order, so that
+    # the help and usage do not depend on the command being run. argparse keeps that order in two places.
+    rank = {name: i for i, name in enumerate(COMMANDS)}
+    ordered = sorted(sub.choices.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+    sub.choices.clear()
+    sub.choices.update(ordered)
+    sub._choices_actions.sort(key=lambda a: rank.get(a.dest, len(rank)))
     return p
 
 
@@ -54,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as e:
-        handled = tuple(getattr(sys.modules[m], n) for m, n in _USER_ERRORS if m in sys.modules)
+        handled = tuple(c for m, n in _USER_ERRORS if (c := getattr(sys.modules.get(m), n, None)) is not None)
         if isinstance(e, handled + (FileNotFoundError,)):
             print(f"Erreur : {e}", file=sys.stderr)
             return 2

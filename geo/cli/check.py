@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..quality import quality_report
+    from ..registry.quality import quality_report
     from ..registry import validate_registry
     problems = validate_registry(Path(args.registry))
     errors = [p for p in problems if p.severity == "erreur"]

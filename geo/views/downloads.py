@@ -1,6 +1,6 @@
 """The files the app hands out: communes → CPTS CSV, quality report CSV, territories GeoJSON.
 
-CSV files are written for Excel FR (UTF-8 with BOM, ``;``) by ``geo.registry_store.to_csv_bytes``,
+CSV files are written for Excel FR (UTF-8 with BOM, ``;``) by ``geo.registry.export.to_csv_bytes``,
 which neutralises every cell a spreadsheet would take for a formula.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from .tables import commune_table
 
 def to_excel_csv(rows: Iterable[Iterable[object]], header: list[str]) -> bytes:
     """UTF-8 with BOM, ';' separator, CRLF (what Excel FR opens directly), every cell neutralised against
-    formula injection — the writer of ``geo.registry_store``, shared by every CSV download."""
-    from ..registry_store import to_csv_bytes
+    formula injection — the writer of ``geo.registry.export``, shared by every CSV download."""
+    from ..registry.export import to_csv_bytes
 
     return to_csv_bytes(header, ([None if (v is not None and not isinstance(v, str) and pd.isna(v)) else v for v in row]
                                  for row in rows))
@@ -70,8 +70,8 @@ def quality_kind_label(kind: str) -> str:
 
 
 def quality_csv(rows: list[dict]) -> bytes:
-    """geo.quality.quality_report(...).rows as CSV (gravité in French words)."""
-    from ..quality import SEVERITY_LABELS
+    """geo.registry.quality.quality_report(...).rows as CSV (gravité in French words)."""
+    from ..registry.quality import SEVERITY_LABELS
 
     return to_excel_csv(([r["cpts_id"], r["cpts_nom"], SEVERITY_LABELS.get(r["gravite"], r["gravite"]), r["type"],
                           r["message"]] for r in rows), QUALITY_HEADER)

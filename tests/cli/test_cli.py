@@ -140,3 +140,19 @@ def test_lazy_parser_gives_the_same_help_as_the_full_one(capsys):
     for name in COMMANDS:
         assert build_parser(name).format_help() == full.format_help()
         assert _help([name, "--help"], capsys) == _help([name, "--help"], capsys, build_parser("*"))
+
+
+def test_help_and_usage_errors_are_in_french(capsys):
+    out = _help(["--help"], capsys)
+    assert out.startswith("utilisation : python -m geo") and "affiche cette aide et quitte" in out
+    assert "show this help" not in out and "usage:" not in out
+    for name in COMMANDS:
+        assert "affiche cette aide et quitte" in _help([name, "--help"], capsys)
+    with pytest.raises(SystemExit) as e:
+        main(["lookup"])
+    assert e.value.code == 2
+    assert "python -m geo lookup : erreur : arguments obligatoires manquants : lat" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["carte"])
+    assert e.value.code == 2
+    assert "choix invalide : 'carte' (choix possibles : 'build-data'" in capsys.readouterr().err

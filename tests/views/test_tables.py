@@ -15,7 +15,7 @@ from geo.views import downloads as D
 from geo.views import sources as S
 from geo.views import tables as T
 from geo.download import load_sources
-from geo.quality import quality_report
+from geo.registry.quality import quality_report
 from geo.registry import MISSIONS
 
 
