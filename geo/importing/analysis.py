@@ -71,6 +71,9 @@ def analyze(
         rows.append(RowResult(line, "", "", "", "", "avant_entete", message="Ligne avant l'en-tête, ignorée."))
         problems.append(ImportProblem(line, text, f"Ligne avant l'en-tête (ligne {table.header_line}), ignorée.",
                                       kind="avant_entete"))
+    for line, why in sorted(table.repaired.items()):
+        problems.append(ImportProblem(line, "", f"Encodage : {why}. Vérifiez les accents de cette ligne.",
+                                      kind="encodage_repare"))
 
     # ---- CPTS of the registry, by key
     reg_by_key: dict[str, list] = defaultdict(list)

@@ -7,7 +7,7 @@ import io
 
 from ..formatting import fr_int
 from .columns import detect_columns, _missing_fields, _missing_message
-from .decoding import _decode
+from .decoding import decode
 from .errors import ImportFileError
 from .limits import ImportLimits, too_many
 from .table import _DELIMS, _find_header, _HEADER_SEARCH_ROWS, _strip_trailing_empty, Table
@@ -40,7 +40,8 @@ def _csv_records(text: str, delim: str, limit: int | None = None,
 
 
 def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
-    text, encoding, notes = _decode(data)
+    decoded = decode(data)
+    text, encoding, notes = decoded.text, decoded.label, decoded.notes
     if not text.strip():
         raise ImportFileError("Fichier vide : aucune ligne à importer.")
     if text.count("\n") + (not text.endswith("\n")) > limits.max_rows:
@@ -65,7 +66,7 @@ def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
         if width < 2 and len(chosen) < 2:
             continue
         return Table("csv", header_line, headers, rows, chosen, encoding=encoding, delimiter=delim,
-                     pre_header=pre, notes=notes + hnotes, trailing_empty=trailing)
+                     pre_header=pre, notes=notes + hnotes, trailing_empty=trailing, repaired=decoded.repaired)
     line, headers = failures or (1, [])
     missing = ["cpts", "commune"]
     if headers:

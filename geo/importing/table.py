@@ -25,6 +25,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
     trailing_empty: int = 0
     features: list[dict] | None = None  # GeoJSON: the features (geometry as shapely, WGS 84)
+    repaired: dict[int, str] = field(default_factory=dict)  # CSV: line -> how its encoding was repaired
 
 
 _DELIMS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
