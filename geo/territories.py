@@ -103,12 +103,17 @@ def epci_key(name: str) -> frozenset[str]:
     return frozenset(t for t in normalize_name(name).replace("-", " ").split() if t not in _EPCI_STOPWORDS)
 
 
-def resolve_epci(name: str, communes: pd.DataFrame) -> EpciResolution:
+def epci_members(communes: pd.DataFrame) -> pd.Series:
+    """(SIREN, name) of every EPCI of the referential -> the sorted INSEE codes of its communes."""
+    return communes.dropna(subset=["epci_siren"]).groupby(["epci_siren", "epci_nom"])["code"].apply(sorted)
+
+
+def resolve_epci(name: str, communes: pd.DataFrame, members: pd.Series | None = None) -> EpciResolution:
     """An EPCI name as written ("Vitré communauté") -> the EPCI of the referential and its member communes.
 
     Resolved only when exactly one EPCI has the same significant words; otherwise unresolved with the
-    closest names in the message."""
-    epcis = communes.dropna(subset=["epci_siren"]).groupby(["epci_siren", "epci_nom"])["code"].apply(sorted)
+    closest names in the message. ``members``: ``epci_members(communes)`` when already computed."""
+    epcis = epci_members(communes) if members is None else members
     key = epci_key(name)
     hits = [(siren, nom) for (siren, nom) in epcis.index if epci_key(nom) == key]
     if len(hits) == 1:
@@ -146,9 +151,22 @@ def _resolution_discrepancy(r: Resolution, source_name: str) -> Discrepancy | No
     return None
 
 
-def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, registry: Registry | None = None) -> Territory:
+@dataclass(frozen=True)
+class _Lookups:
+    """Indexes of the referential that every territory uses, built once per ``build_territories``."""
+    by_code: pd.DataFrame
+    epcis: pd.Series
+
+    @classmethod
+    def of(cls, communes: pd.DataFrame) -> "_Lookups":
+        return cls(communes.set_index("code"), epci_members(communes))
+
+
+def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, registry: Registry | None = None,
+                    lookups: _Lookups | None = None) -> Territory:
+    lookups = lookups or _Lookups.of(communes)
     p = cpts.perimetre
-    by_code = communes.set_index("code")
+    by_code = lookups.by_code
     disc: list[Discrepancy] = []
     resolutions: list[Resolution] = []
     list_codes: list[str] = []
@@ -166,7 +184,7 @@ def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, regist
         if r.ok:
             list_codes.append(r.code)
 
-    epcis = [resolve_epci(n, communes) for n in p.epci]
+    epcis = [resolve_epci(n, communes, lookups.epcis) for n in p.epci]
     epci_codes: list[str] = []
     for e in epcis:
         if e.siren is None:
@@ -267,7 +285,8 @@ def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, regist
 
 def build_territories(registry: Registry, communes: pd.DataFrame, matcher: Matcher | None = None) -> list[Territory]:
     matcher = matcher or Matcher(communes)
-    territories = [build_territory(c, communes, matcher, registry) for c in registry.cpts]
+    lookups = _Lookups.of(communes) if registry.cpts else None
+    territories = [build_territory(c, communes, matcher, registry, lookups) for c in registry.cpts]
     _add_overlaps(territories, communes)
     return territories
 
