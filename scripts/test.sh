@@ -16,6 +16,8 @@ log() { printf '[test.sh] %s\n' "$*" >&2; }
 # --- system packages: headless Chromium (+ fonts for readable screenshots)
 apt_pkgs=()
 [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+# nginx: the reverse-proxy tests (tests/e2e/test_proxy.py, tests/deploy/) run the deploy/ recipe for real.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_pkgs+=(nginx)
 # Leaflet asks for Helvetica/Arial: fontconfig must find a sans-serif font.
 if ! { command -v fc-match >/dev/null && fc-match -f '%{file}' sans-serif 2>/dev/null | grep -q .; }; then
     apt_pkgs+=(fonts-liberation fonts-dejavu-core)

@@ -4,6 +4,7 @@ and publishes through ``python -m geo import``. Everything on free loopback port
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import os
 import shutil
 import signal
@@ -73,23 +74,26 @@ class LoopThread:
         self.loop.close()
 
 
-# What the app needs to run (the Dockerfile copies the same): no tests, no git, no caches, no secrets.
-APP_FILES = ("app.py", "geo", "ui", "pages", "static/vendor", ".streamlit/config.toml", "data/communes.parquet",
-             "data/registry", "data/README.md")
+def _docker_ignored() -> list[str]:
+    lines = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return [s.strip().rstrip("/") for s in lines if s.strip() and not s.lstrip().startswith("#")]
 
 
 def copy_app_tree(dest: Path) -> Path:
-    """A private copy of the app (code + data/ under it, like a checkout or the Docker image)."""
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", ".lock", ".staging-*")
-    for rel in APP_FILES:
-        src, dst = REPO_ROOT / rel, dest / rel
-        if not src.exists():
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=skip)
-        else:
-            shutil.copy2(src, dst)
+    """A private copy of the app as the Docker image holds it (the repo minus .dockerignore): code,
+    and data/ under it like a checkout. Patterns are matched on the path relative to the repo
+    (``**/`` also matches at the top)."""
+    patterns = _docker_ignored()
+
+    def ignored(rel: str) -> bool:
+        return any(fnmatch.fnmatchcase(rel, p) or (p.startswith("**/") and fnmatch.fnmatchcase(rel, p[3:]))
+                   for p in patterns)
+
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        base = Path(directory).relative_to(REPO_ROOT).as_posix()
+        return [n for n in names if ignored(n if base == "." else f"{base}/{n}")]
+
+    shutil.copytree(REPO_ROOT, dest, ignore=ignore, symlinks=True)
     (dest / "static" / "generated").mkdir(parents=True, exist_ok=True)
     return dest
 
