@@ -60,11 +60,11 @@ def analyze(
     problems: list[ImportProblem] = []
     rows: list[RowResult] = []
 
+    index = {f: c.index for f, c in table.columns.items()}
+
     def col(cells: list[object], f: str) -> str:
-        c = table.columns.get(f)
-        if c is None or c.index >= len(cells):
-            return ""
-        return clean_cell(cells[c.index])
+        i = index.get(f)
+        return clean_cell(cells[i]) if i is not None and i < len(cells) else ""
 
     for line, cells in table.pre_header:
         text = " | ".join(clean_cell(c) for c in cells if clean_cell(c))

@@ -36,7 +36,8 @@ _SINGLE_BYTE = {"cp1252": "Windows-1252", "cp850": "DOS (CP850)", "mac_roman": "
 _UTF16 = {"utf_16_le": "UTF-16 LE (sans BOM)", "utf_16_be": "UTF-16 BE (sans BOM)"}
 _BINARY = ("Fichier binaire : ce n'est ni un CSV, ni un classeur XLSX, ni un GeoJSON. "
            "Enregistrez la liste en CSV (séparateur « ; ») ou en XLSX.")
-_SAMPLE = 1 << 20  # bytes given to charset-normalizer (it samples them itself)
+_SAMPLE = 1 << 20
+_UTF8_SEQ = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # bytes given to charset-normalizer (it samples them itself)
 
 
 @dataclass
@@ -92,6 +93,8 @@ def _repair_mojibake(d: Decoded) -> None:
 
 def _mixed(data: bytes) -> Decoded | None:
     """UTF-8 lines with accents and lines that are not UTF-8 in one file: decode line by line."""
+    if not _UTF8_SEQ.search(data):  # not one UTF-8 accented letter: a plain single-byte file
+        return None
     raw = data.split(b"\n")
     good = bad = 0
     for line in raw:

@@ -39,18 +39,22 @@ def _fold(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", s).strip()
 
 
-_WS = re.compile(r"\s+")
+def _clean(v: object) -> str:
+    s = unneutralize(_s(v))
+    return " ".join(s.replace("\x00", "").split())[:_MAX_CELL]  # every run of whitespace -> one space
 
 
-_FORMULA_START = set("=+-@\t\r")
+_clean_cached = functools.lru_cache(maxsize=1 << 16, typed=True)(_clean)
 
 
 def clean_cell(v: object) -> str:
     """Cell text as written, whitespace collapsed; the apostrophe our exports put before a cell
-    starting with = + - @ (formula neutralisation) is removed."""
-    s = _s(v)
-    s = unneutralize(s)
-    return _WS.sub(" ", s.replace("\x00", "")).strip()[:_MAX_CELL]
+    starting with = + - @ (formula neutralisation) is removed. Memoised: a listing repeats its
+    CPTS names and départements on every row."""
+    try:
+        return _clean_cached(v)
+    except TypeError:  # an unhashable cell value
+        return _clean(v)
 
 
 def _is_empty(cells: list[object]) -> bool:
