@@ -1,17 +1,26 @@
 """Registry data model: the constants of the CPTS domain (missions, lifecycle steps, perimeter rules)
-and one frozen dataclass per kind of fact. Attributes mirror the YAML keys (French, as the data is).
+and one frozen pydantic dataclass per kind of fact — the one definition of every field, from which
+the loader validates the YAML files and ``python -m geo schema`` prints the JSON Schema
+(data/registry/schema.json). Attributes mirror the YAML keys (French, as the data is).
 
-Dates are ISO strings with year, month or day precision: "2021", "2023-09", "2022-09-29".
+The classes are pydantic *dataclasses*, so they stay ordinary frozen dataclasses for the code that
+uses them (attribute access, ``dataclasses.replace``, ``dataclasses.asdict``). Dates are ISO strings
+with year, month or day precision: "2021", "2023-09", "2022-09-29". Class docstrings are in French:
+they are the descriptions editors show from the JSON Schema.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, Literal, NamedTuple, Optional
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass as model
+from pydantic.json_schema import SkipJsonSchema
 
 from geo.paths import REGISTRY_DIR
 
+from .fields import Block, Bool, Date, Dept, InseeCode, Int, Number, OptText, PolygonPath, Slug, SourceRef, Text, Year
 from .problems import Problem
 
 DEFAULT_ROOT = REGISTRY_DIR  # <repo>/data/registry
@@ -58,133 +67,174 @@ PERIMETER_RULES: tuple[str, ...] = ("communes", "epci", "epci_et_communes", "inc
 
 SOURCE_TYPES: tuple[str, ...] = ("communiqué de presse", "dépliant", "page web")
 
-_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DEPT_RE = re.compile(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+StepKey = Literal[STEP_KEYS]
+MilestoneKey = Literal[STEP_KEYS + (OTHER_MILESTONE,)]
+PerimeterRule = Literal[PERIMETER_RULES]
+SourceType = Literal[SOURCE_TYPES]
 
-@dataclass(frozen=True)
+_CONFIG = ConfigDict(extra="forbid")
+
+
+def _model(cls):
+    """Frozen pydantic dataclass, unknown keys refused. Keyword-only, so fields are declared in the
+    order a YAML file writes them (the JSON Schema and the « permises » lists follow it)."""
+    return model(frozen=True, kw_only=True, config=_CONFIG)(cls)
+
+
+@_model
 class Source:
-    id: str
-    fichier: str | None
-    titre: str
-    editeur: str
-    date: str
-    type: str
-    lieu: str | None = None
-    note: str | None = None
-    infere: bool = False
+    """Document source (sources.yaml) : communiqué de presse, dépliant ou page web."""
+
+    id: Slug
+    fichier: OptText  # file in data/registry/documents/, or null
+    titre: Text
+    editeur: Text
+    date: Date
+    lieu: OptText = None
+    type: SourceType
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Jalon:
-    etape: str  # one of STEP_KEYS or OTHER_MILESTONE
-    libelle: str
-    date: str | None
-    source: str
-    citation: str
-    note: str | None = None
-    infere: bool = False
+    """Étape datée du cycle de vie de la CPTS, citée de sa source."""
+
+    etape: MilestoneKey
+    libelle: Text
+    date: Optional[Date]
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Statut:
-    etape: str | None
+    """Étape courante du cycle de vie et jalons qui l'attestent."""
+
+    etape: Optional[StepKey]
     jalons: list[Jalon] = field(default_factory=list)
-    note: str | None = None
-    infere: bool = False
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class ValeurDeclaree:
-    valeur: int
-    source: str
-    citation: str
-    date: str | None = None
-    note: str | None = None
-    infere: bool = False
+    """Chiffre déclaré par une source (population, nombre de communes…), avec sa citation."""
+
+    valeur: Int(1)
+    date: Optional[Date] = None
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
+class TailleAciDeclaree(ValeurDeclaree):
+    """Taille ACI déclarée (1 à 4), avec sa citation."""
+
+    valeur: Int(1, 4)
+
+
+@_model
 class Professionnels:
-    valeur: int
-    libelle: str
-    source: str
-    citation: str
-    qualificatif: str | None = None
-    date: str | None = None
-    note: str | None = None
-    infere: bool = False
+    """Nombre de professionnels ou d'adhérents déclaré, avec sa citation."""
+
+    valeur: Int(0)
+    qualificatif: OptText = None
+    libelle: Text
+    date: Optional[Date] = None
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Financement:
-    montant: float
-    unite: str
-    couvre: str
-    source: str
-    citation: str
-    annee: int | None = None
-    note: str | None = None
-    infere: bool = False
+    """Financement (ACI…) déclaré, avec sa citation."""
+
+    montant: Number(0)
+    unite: Literal["€", "€/an"]
+    annee: Optional[Year] = None
+    couvre: Text
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Comparaison:
-    valeur: float
-    perimetre: str
-    population: str | None = None
-    note: str | None = None
+    """Valeur de comparaison d'un indicateur (autre périmètre)."""
+
+    valeur: Number()
+    perimetre: Text
+    population: OptText = None
+    note: OptText = None
 
 
-@dataclass(frozen=True)
+@_model
 class SansMedecinTraitant:
-    valeur: float
-    unite: str
-    population: str
-    perimetre: str
-    source: str
-    citation: str
-    qualificatif: str | None = None
-    annee: int | None = None
+    """Part des patients sans médecin traitant, avec sa citation."""
+
+    valeur: Number(0)
+    qualificatif: OptText = None
+    unite: Literal["%"]
+    population: Text
+    annee: Optional[Year] = None
+    perimetre: Text
     comparaisons: list[Comparaison] = field(default_factory=list)
-    note: str | None = None
-    infere: bool = False
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Indicateur:
-    libelle: str
-    valeur: float
-    unite: str
-    source: str
-    citation: str
-    qualificatif: str | None = None
-    population: str | None = None
-    annee: int | None = None
-    perimetre: str | None = None
+    """Autre indicateur chiffré, avec sa citation."""
+
+    libelle: Text
+    valeur: Number()
+    qualificatif: OptText = None
+    unite: Text
+    population: OptText = None
+    annee: Optional[Year] = None
+    perimetre: OptText = None
     comparaisons: list[Comparaison] = field(default_factory=list)
-    note: str | None = None
-    infere: bool = False
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class MissionAction:
-    action: str
-    citation: str
-    note: str | None = None
-    infere: bool = False
+    """Action d'une mission, citée de la source du bloc « missions »."""
+
+    action: Text
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class Missions:
-    source: str
+    """Actions par mission de l'ACI, toutes citées d'une même source."""
+
+    unknown_key_label: ClassVar[str] = "mission ou clé"
+
+    source: SourceRef
+    note: OptText = None
     acces_aux_soins: list[MissionAction] = field(default_factory=list)
     parcours_pluriprofessionnels: list[MissionAction] = field(default_factory=list)
     prevention: list[MissionAction] = field(default_factory=list)
     crises_sanitaires: list[MissionAction] = field(default_factory=list)
     qualite_pertinence: list[MissionAction] = field(default_factory=list)
     accompagnement_professionnels: list[MissionAction] = field(default_factory=list)
-    note: str | None = None
 
     def actions(self, key: str) -> list[MissionAction]:
         if key not in MISSION_KEYS:
@@ -196,29 +246,31 @@ class Missions:
         return [(m, getattr(self, m.key)) for m in MISSIONS]
 
 
-@dataclass(frozen=True)
+@_model
 class SourceImport:
-    """Where an imported perimeter comes from (``python -m geo import`` / page Importer)."""
+    """Fichier importé d'où vient le périmètre (python -m geo import / page Importer)."""
 
-    fichier: str  # name of the imported file, as uploaded
-    date_import: str  # ISO date of the publication
-    format: str | None = None  # "csv" | "xlsx" | "geojson"
-    polygone: str | None = None  # imported polygon kept beside the registry: perimetres/<id>.geojson
+    fichier: Text  # name of the imported file, as uploaded
+    date_import: Date  # ISO date of the publication
+    format: Optional[Literal["csv", "xlsx", "geojson"]] = None
+    polygone: Optional[PolygonPath] = None  # imported polygon kept beside the registry
 
 
-@dataclass(frozen=True)
+@_model
 class Perimetre:
-    regle: str  # one of PERIMETER_RULES
-    approximatif: bool = False
-    communes: list[str] = field(default_factory=list)
-    epci: list[str] = field(default_factory=list)
-    communes_par_departement: dict[str, list[str]] = field(default_factory=dict)
-    corrections: dict[str, str] = field(default_factory=dict)  # recorded name -> spelling in the source
-    note: str | None = None
-    source: str | None = None
-    citation: str | None = None
-    codes_insee: list[str] = field(default_factory=list)  # resolved codes, parallel to all_communes (imports)
-    source_import: SourceImport | None = None
+    """Périmètre de la CPTS : règle, communes (telles qu'écrites dans la source), EPCI, codes INSEE résolus."""
+
+    regle: PerimeterRule
+    approximatif: Bool = False
+    communes: list[Text] = field(default_factory=list)
+    epci: list[Text] = field(default_factory=list)
+    communes_par_departement: dict[Dept, list[Text]] = field(default_factory=dict)
+    corrections: dict[Text, Text] = field(default_factory=dict)  # recorded name -> spelling in the source
+    note: OptText = None
+    source: Optional[SourceRef] = None
+    citation: OptText = None
+    codes_insee: list[InseeCode] = field(default_factory=list)  # resolved codes, parallel to all_communes
+    source_import: Block[SourceImport] = None
 
     @property
     def all_communes(self) -> list[str]:
@@ -229,51 +281,73 @@ class Perimetre:
         return names
 
 
-@dataclass(frozen=True)
+@_model
 class Cpts:
-    id: str
-    nom: str
-    nom_connu: bool
-    departements: list[str]
+    """Une CPTS : le fichier cpts/<id>.yaml."""
+
+    id: Slug
+    nom: Text
+    nom_connu: Bool
+    departements: list[Dept]
     statut: Statut
-    perimetre: Perimetre
-    population_declaree: ValeurDeclaree | None = None
-    communes_declarees: ValeurDeclaree | None = None
-    taille_aci_declaree: ValeurDeclaree | None = None
+    population_declaree: Block[ValeurDeclaree] = None
+    communes_declarees: Block[ValeurDeclaree] = None
+    taille_aci_declaree: Block[TailleAciDeclaree] = None
     professionnels: list[Professionnels] = field(default_factory=list)
     financement: list[Financement] = field(default_factory=list)
     sans_medecin_traitant: list[SansMedecinTraitant] = field(default_factory=list)
     autres_indicateurs: list[Indicateur] = field(default_factory=list)
-    missions: Missions | None = None
-    notes: list[str] = field(default_factory=list)
-    file: str = ""  # set by the loader (relative to the root), not a YAML key
+    missions: Block[Missions] = None
+    perimetre: Perimetre
+    notes: list[Text] = field(default_factory=list)
+    # Set by the loader (relative to the root), not a YAML key: the loader refuses it in a file.
+    file: SkipJsonSchema[str] = Field(default="", exclude=True)
 
 
-@dataclass(frozen=True)
+@_model
 class ContextFigure:
-    id: str
-    libelle: str
-    valeur: float
-    unite: str
-    perimetre: str
-    date: str
-    source: str
-    citation: str
-    qualificatif: str | None = None
-    note: str | None = None
-    infere: bool = False
+    """Chiffre de contexte (France, région, département), avec sa citation."""
+
+    id: Slug
+    libelle: Text
+    valeur: Number()
+    qualificatif: OptText = None
+    unite: Text
+    perimetre: Text
+    date: Date
+    source: SourceRef
+    citation: Text
+    note: OptText = None
+    infere: Bool = False
 
 
-@dataclass(frozen=True)
+@_model
 class TailleAci:
-    taille: int
-    min: int | None  # inclusive, None = no lower bound
-    max: int | None  # exclusive, None = no upper bound
-    source: str
-    note: str | None = None
+    """Classe de taille de l'ACI selon la population (min inclus, max exclu)."""
+
+    taille: Int(1)
+    min: Optional[Int(0)]  # inclusive, None = no lower bound
+    max: Optional[Int(1)]  # exclusive, None = no upper bound
+    source: SourceRef
+    note: OptText = None
 
     def contains(self, population: int) -> bool:
         return (self.min is None or population >= self.min) and (self.max is None or population < self.max)
+
+
+@_model
+class SourcesFile:
+    """Le fichier sources.yaml."""
+
+    sources: list[Source]
+
+
+@_model
+class ContextFile:
+    """Le fichier context.yaml."""
+
+    chiffres: list[ContextFigure]
+    tailles_aci: list[TailleAci]
 
 
 @dataclass
