@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "territories": ("territoires des CPTS (codes INSEE, populations, écarts)", ("geo.cli.territories",)),
     "lookup": ("commune et CPTS d'un point (LAT LON, ou « - » pour lire stdin)", ("geo.cli.lookup",)),
     "check": ("valide le registre et affiche le rapport de qualité des données", ("geo.cli.check",)),
+    "schema": ("schéma JSON des fichiers du registre (généré depuis le modèle de données)", ("geo.cli.schema",)),
     "import": ("importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
                ("geo.cli.importing",)),
     "export": ("exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)",
