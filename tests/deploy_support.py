@@ -143,7 +143,7 @@ def start_app(data_dir: Path, log_path: Path, *, cwd: Path = REPO_ROOT, env: dic
     free loopback port, CPTS_DATA_DIR=data_dir; waits for /_stcore/health. *prefix* runs it through
     another command (e.g. setpriv to drop root)."""
     port = free_port()
-    full_env = dict(os.environ, PYTHONUNBUFFERED="1", CPTS_DATA_DIR=str(data_dir), **NO_PROXY, **(env or {}))
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "CPTS_DATA_DIR": str(data_dir), **NO_PROXY, **(env or {})}
     for k in ("STREAMLIT_SERVER_FILE_WATCHER_TYPE", "STREAMLIT_SERVER_RUN_ON_SAVE"):
         if env is None or k not in env:
             full_env.pop(k, None)  # the committed config decides, as for a user
