@@ -35,7 +35,7 @@ RUN mkdir -p /data /app/static/generated \
 # Server settings for a deployment (the rest is .streamlit/config.toml): no file watcher (code does
 # not change in a container), exceptions shown to visitors without their details (full details in
 # the container's log). Behind several replicas also set the same STREAMLIT_SERVER_COOKIE_SECRET
-# on all of them, and STREAMLIT_SERVER_ALLOWED_HOSTS to the site's host name.
+# on all of them, and server.allowedHosts (config.toml) to the site's host name.
 ENV CPTS_DATA_DIR=/data \
     HOME=/home/cpts \
     STREAMLIT_SERVER_ADDRESS=0.0.0.0 \
