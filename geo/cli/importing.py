@@ -1,7 +1,10 @@
 """``python -m geo import FILE [--dry-run] [--json]`` and ``python -m geo export FILE``.
 
 Exit codes of ``import``: 0 = resolved (and published unless --dry-run); 1 = rows to fix (nothing
-written); 2 = unusable file or publication impossible (French message on stderr, nothing written).
+written); 2 = unusable file or publication refused; 3 = registry changed since the analysis (another
+publication: run again); 4 = another publication holds the registry; 5 = registry or backups folder
+not writable; 6 = disk full; 7 = other system error (geo.registry.problems.PublishError); 8 = removals
+not confirmed (EXIT_REMOVALS). French message on stderr, nothing written.
 """
 from __future__ import annotations
 
@@ -22,7 +25,12 @@ def register(subparsers) -> None:
     i = subparsers.add_parser(
         "import", help="importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
         description="Lit la liste, résout les communes, signale chaque ligne non utilisée, puis (sans --dry-run) "
-                    "remplace le périmètre des CPTS du fichier et crée les nouvelles, après sauvegarde.")
+                    "remplace le périmètre des CPTS du fichier et crée les nouvelles, après sauvegarde.",
+        epilog="Codes de sortie : 0 résolu (et publié sauf --dry-run) ; 1 lignes à corriger ; 2 fichier "
+               "inutilisable ou publication refusée ; 3 registre modifié depuis l'analyse (relancer) ; 4 autre "
+               "publication en cours ; 5 registre ou sauvegardes non modifiables (lecture seule, droits) ; "
+               "6 disque plein ; 7 autre erreur système ; 8 suppressions de communes non confirmées. Sauf 0, rien "
+               "n'est écrit.")
     i.add_argument("file", metavar="FICHIER")
     i.add_argument("--dry-run", action="store_true", help="n'écrit rien : affiche seulement le résultat")
     i.add_argument("--json", action="store_true", help="sortie JSON {territories, problems, summary}")
@@ -46,9 +54,9 @@ def _load(communes_path: str, registry_root: str):
     return communes, Matcher(communes), load_registry(Path(registry_root))
 
 
-def _err(msg: str) -> int:
+def _err(msg: str, code: int = 2) -> int:
     print(f"Erreur : {msg}", file=sys.stderr)
-    return 2
+    return code
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -86,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 if args.json:
                     payload["summary"]["publication"] = {"ecrit": False, "message": str(e)}
                     print(json.dumps(payload, ensure_ascii=False, indent=1))
-                return _err(str(e))
+                return _err(str(e), e.exit_code)
             publication = {"ecrit": True, "message": report.text(), "sauvegarde": str(report.backup),
                            "creees": report.created, "modifiees": report.updated, "fichiers": report.files}
         payload["summary"]["publication"] = publication

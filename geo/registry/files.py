@@ -19,11 +19,10 @@ from .problems import PublishError
 
 LOCK_NAME = ".lock"
 STAGING_PREFIX = ".staging-"
-_STAGING_PREFIX = STAGING_PREFIX
 _LOCK_TIMEOUT = 60.0
 
-__all__ = ["LOCK_NAME", "STAGING_PREFIX", "registry_lock", "backup", "snapshot", "fingerprints", "swap_in",
-           "restore", "write"]
+__all__ = ["LOCK_NAME", "STAGING_PREFIX", "PARTIAL_PREFIX", "registry_lock", "copy_tree", "backup", "clean_stale",
+           "clean_stale_if_idle", "snapshot", "fingerprints", "swap_in", "restore", "write", "os_error_fr"]
 
 
 @contextmanager
@@ -39,7 +38,8 @@ def registry_lock(root: Path, timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise PublishError("Une autre publication est en cours depuis plus d'une minute : réessayez.") from None
+                    raise PublishError("Une autre publication est en cours depuis plus d'une minute : réessayez.",
+                                       PublishError.BUSY) from None
                 time.sleep(0.05)
         try:
             yield
@@ -49,18 +49,82 @@ def registry_lock(root: Path, timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
         os.close(fd)
 
 
+PARTIAL_PREFIX = ".partial-"  # a backup being written; renamed to registre-… once complete
+
+
+def _transient(name: str) -> bool:
+    return name == LOCK_NAME or name.startswith(STAGING_PREFIX)
+
+
 def ignore_transient(dirpath, names):
-    return [n for n in names if n == LOCK_NAME or n.startswith(_STAGING_PREFIX)]
+    return [n for n in names if _transient(n)]
+
+
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy the directory ``src`` to ``dest`` (new), without the lock and staging folders. Unlike
+    shutil.copytree, stops at the first error and raises it as is (an OSError with its errno: read-only
+    file system, disk full…), so the caller can say what happened in French."""
+    dest.mkdir()
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=True):
+        here = Path(dirpath)
+        out = dest / here.relative_to(src)
+        dirnames[:] = [d for d in dirnames if not _transient(d)]
+        for d in dirnames:
+            (out / d).mkdir()
+        for f in filenames:
+            if not _transient(f):
+                shutil.copy2(here / f, out / f)
 
 
 def backup(root: Path, backups: Path) -> Path:
+    """Copy the registry to ``backups/registre-<date-heure>``. Written under a ``.partial-`` name and
+    renamed when complete, so a backup folder without that prefix is always whole; a failed copy is
+    removed (OSError raised)."""
     backups.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     dest = backups / f"registre-{stamp}"
     if dest.exists():
         dest = backups / f"registre-{stamp}-{os.getpid()}"
-    shutil.copytree(root, dest, ignore=ignore_transient)
+    partial = backups / f"{PARTIAL_PREFIX}{dest.name}"
+    try:
+        copy_tree(root, partial)
+        os.rename(partial, dest)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return dest
+
+
+def clean_stale(root: Path, backups: Path | None = None) -> list[Path]:
+    """Remove what a killed publication left: ``<root>/.staging-*`` folders and ``.partial-*`` backups.
+    Call it only while holding the registry lock (then no other publication is running: a staging
+    folder or a partial backup belongs to a process that died). Returns what was removed."""
+    stale = [p for p in Path(root).glob(f"{STAGING_PREFIX}*") if p.is_dir()]
+    if backups is not None and Path(backups).is_dir():
+        stale += [p for p in Path(backups).glob(f"{PARTIAL_PREFIX}*") if p.is_dir()]
+    for p in stale:
+        shutil.rmtree(p, ignore_errors=True)
+    return [p for p in stale if not p.exists()]
+
+
+def clean_stale_if_idle(root: Path, backups: Path | None = None) -> list[Path]:
+    """clean_stale, only if no publication holds the lock right now (never waits); [] otherwise or
+    when the registry cannot be locked (read-only)."""
+    try:
+        fd = os.open(Path(root) / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return []
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        try:
+            return clean_stale(root, backups)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -146,3 +210,31 @@ def write(path: Path, text: str | bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+_READ_ONLY = {errno.EROFS: "système de fichiers en lecture seule", errno.EACCES: "permission refusée",
+              errno.EPERM: "opération non permise"}
+_FULL = {errno.ENOSPC: "plus de place sur le disque", errno.EDQUOT: "quota disque dépassé"}
+
+
+def os_error_fr(exc: OSError, root: Path, backups: Path) -> PublishError:
+    """A French PublishError for a system error met while publishing, with its own exit code:
+    read-only/permission (READ_ONLY), disk full/quota (DISK_FULL), anything else (IO)."""
+    name = getattr(exc, "filename", None)
+    where = "le registre"
+    if name is not None:
+        try:
+            Path(name).resolve().relative_to(Path(backups).resolve())
+            where = f"le dossier des sauvegardes ({backups})"
+        except ValueError:
+            where = f"le registre ({root})"
+    tail = " Rien n'a été publié : le registre est inchangé."
+    if exc.errno in _READ_ONLY:
+        return PublishError(f"Écriture impossible dans {where} : {_READ_ONLY[exc.errno]}.{tail} Donnez les droits "
+                            "d'écriture sur ce dossier (ou choisissez-en un autre), puis republiez.",
+                            PublishError.READ_ONLY)
+    if exc.errno in _FULL:
+        return PublishError(f"Écriture impossible dans {where} : {_FULL[exc.errno]}.{tail} Libérez de l'espace "
+                            "(par exemple d'anciennes sauvegardes), puis republiez.", PublishError.DISK_FULL)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return PublishError(f"Erreur système pendant la publication, dans {where} : {reason}.{tail}", PublishError.IO)

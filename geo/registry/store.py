@@ -41,8 +41,8 @@ from geo.importing import ImportedTerritory, ImportResult, cpts_key
 from geo.paths import BACKUPS_DIR
 
 from .export import export_bytes, export_rows, neutralize, to_csv_bytes, to_xlsx_bytes
-from .files import (LOCK_NAME, STAGING_PREFIX, backup, fingerprints, ignore_transient, registry_lock, restore,
-                    swap_in, write)
+from .files import (LOCK_NAME, STAGING_PREFIX, backup, clean_stale, copy_tree, fingerprints, os_error_fr,
+                    registry_lock, restore, swap_in, write)
 from .load import load_registry, validate_registry
 from .problems import PublishError
 from .yaml_write import clean_text, dump, new_cpts_document, perimetre_doc, replace_block
@@ -95,95 +95,142 @@ def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *
     """Merge the changed territories of ``result`` into the registry at ``root`` (see module doc).
 
     ``expected``: fingerprints(root) taken when the preview was computed; a CPTS changed since
-    makes the publication fail (nothing written). Raises PublishError (registry unchanged)."""
+    makes the publication fail (nothing written). A CPTS the analysis saw as new but that exists
+    now (created by another publication meanwhile) fails too. Raises PublishError (registry
+    unchanged) with a French message and ``exit_code`` (PublishError.CONFLICT, READ_ONLY, …)."""
     root = Path(root)
     backups = Path(backups)
     if result.blocking:
         raise PublishError(f"{len(result.blocking)} ligne(s) à corriger avant de publier "
                            f"(lignes {', '.join(str(p.line) for p in result.blocking[:10])}"
                            f"{'…' if len(result.blocking) > 10 else ''}) : rien n'a été écrit.")
-    today = today or dt.date.today().isoformat()
-    fichier = clean_text(Path(result.fichier.replace("\\", "/")).name or "fichier importé")
-    changes = [t for t in result.territories if t.changed]
     if not (root / "cpts").is_dir():
         raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
-    with registry_lock(root):
-        try:
-            current = load_registry(root)
-        except Exception as e:  # RegistryError: do not publish on top of a broken registry
-            raise PublishError(f"Le registre actuel est invalide, publication refusée : {e}") from None
-        if expected is not None:
-            now = fingerprints(root)
-            moved = [t.id for t in changes if not t.nouvelle and expected.get(t.id) != now.get(t.id)]
-            if moved:
-                raise PublishError("Registre modifié depuis l'aperçu (CPTS " + ", ".join(moved)
-                                   + ") : rechargez le fichier pour voir les différences, puis publiez.")
-        report = PublishReport(backup=backup(root, backups))
-        report.unchanged = [t.id for t in result.territories if not t.changed]
-        if not changes:
-            return report
-        token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        staging = root / f"{STAGING_PREFIX}{token}"
-        swapped: list[str] = []
-        try:
-            shutil.copytree(root, staging, ignore=ignore_transient)
-            (staging / "perimetres").mkdir(exist_ok=True)
-            by_key = {cpts_key(c.nom): c for c in current.cpts}
-            taken = {c.id for c in current.cpts}
-            for t in changes:
-                existing = current.get(t.id) if not t.nouvelle else None
-                if t.nouvelle:
-                    same = by_key.get(cpts_key(t.nom))
-                    if same is not None and cpts_key(t.nom):
-                        existing = same  # created meanwhile by another publication: update it
-                cpts_id = existing.id if existing is not None else _free_id(t.id, taken)
-                taken.add(cpts_id)
-                polygone = f"perimetres/{cpts_id}.geojson" if t.polygon is not None and t.codes else None
-                if polygone:
-                    write(staging / polygone, _polygon_geojson(t, cpts_id, fichier, today))
-                path = staging / "cpts" / f"{cpts_id}.yaml"
-                if existing is None:
-                    write(path, new_cpts_document(t, cpts_id, fichier, result.format, today, polygone))
-                    report.created.append(cpts_id)
-                else:
-                    if not path.is_file():
-                        raise PublishError(f"Fichier de la CPTS « {existing.nom} » introuvable ({path.name}).")
-                    old_text = path.read_text(encoding="utf-8")
-                    per = perimetre_doc(t, fichier, result.format, today, polygone, existing.perimetre,
-                                         report.backup.name)
-                    new_text = replace_block(old_text, "perimetre", dump({"perimetre": per}))
-                    _check_only_perimeter_changed(old_text, new_text, per, path.name)
-                    write(path, new_text)
-                    report.updated.append(cpts_id)
-                report.files.append(f"cpts/{cpts_id}.yaml")
-                if polygone:
-                    report.files.append(polygone)
-            errors = [p for p in validate_registry(staging) if p.severity == "erreur"]
-            if errors:
-                raise PublishError("Publication refusée, le registre obtenu serait invalide : "
-                                   + " ; ".join(str(p) for p in errors[:5]))
-            _hook("staged")
-            if any(p.startswith("perimetres/") for p in report.files):
-                swap_in(staging / "perimetres", root / "perimetres", staging / "perimetres.old")
-                swapped.append("perimetres")
-                _hook("swapped_perimetres")
-            swap_in(staging / "cpts", root / "cpts", staging / "cpts.old")
-            swapped.append("cpts")
-            _hook("swapped")
-        except BaseException as e:
-            try:
-                if swapped:
-                    restore(root, report.backup)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(e, PublishError):
-                raise
-            if isinstance(e, Exception):
-                raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé "
-                                   f"(sauvegarde : {report.backup}).") from e
-            raise
-        shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with registry_lock(root):
+            clean_stale(root, backups)  # we hold the lock: what is there was left by a killed publication
+            return _publish_locked(result, root, backups, today or dt.date.today().isoformat(), expected)
+    except OSError as e:  # lock file, backup: nothing was changed in the registry
+        raise os_error_fr(e, root, backups) from e
+
+
+def _conflicts(changes, current, expected: dict[str, str] | None, root: Path) -> list[str]:
+    """CPTS of the analysis that another publication changed, or created, since. A new CPTS's id was
+    free when the analysis chose it; with ``expected`` (the ids and hashes the analysis saw), a CPTS of
+    the same name created since counts too (not one that was already there: the user may have asked
+    for a new CPTS beside a similar name)."""
+    now = fingerprints(root) if expected is not None else {}
+    by_key = {cpts_key(c.nom): c for c in current.cpts}
+    out = []
+    for t in changes:
+        if t.nouvelle:
+            same = current.get(t.id)
+            if same is None and expected is not None and cpts_key(t.nom):
+                same = by_key.get(cpts_key(t.nom))
+                same = same if same is not None and same.id not in expected else None
+            if same is not None:
+                out.append(f"« {same.nom} » ({same.id}) créée entre-temps")
+        elif expected is not None and expected.get(t.id) != now.get(t.id):
+            out.append(t.id)
+    return out
+
+
+def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
+                    expected: dict[str, str] | None) -> PublishReport:
+    fichier = clean_text(Path(result.fichier.replace("\\", "/")).name or "fichier importé")
+    changes = [t for t in result.territories if t.changed]
+    try:
+        current = load_registry(root)
+    except Exception as e:  # RegistryError: do not publish on top of a broken registry
+        raise PublishError(f"Le registre actuel est invalide, publication refusée : {e}") from None
+    moved = _conflicts(changes, current, expected, root)
+    if moved:
+        raise PublishError("Registre modifié depuis l'aperçu (CPTS " + ", ".join(moved) + ") : rien n'a été "
+                           "écrit ; rechargez le fichier pour voir les différences, puis publiez.",
+                           PublishError.CONFLICT)
+    report = PublishReport(backup=backup(root, backups))
+    report.unchanged = [t.id for t in result.territories if not t.changed]
+    if not changes:
         return report
+    staging = root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    had = {sub: (root / sub).exists() for sub in _SWAPPED}
+    try:
+        copy_tree(root, staging)
+        (staging / "perimetres").mkdir(exist_ok=True)
+        _stage(changes, current, staging, fichier, result.format, today, report)
+        errors = [p for p in validate_registry(staging) if p.severity == "erreur"]
+        if errors:
+            raise PublishError("Publication refusée, le registre obtenu serait invalide : "
+                               + " ; ".join(str(p) for p in errors[:5]))
+        _hook("staged")
+        if any(p.startswith("perimetres/") for p in report.files):
+            swap_in(staging / "perimetres", root / "perimetres", staging / "perimetres.old")
+            _hook("swapped_perimetres")
+        swap_in(staging / "cpts", root / "cpts", staging / "cpts.old")
+        _hook("swapped")
+    except BaseException as e:
+        try:
+            _undo(root, staging, had, report.backup)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(e, PublishError):
+            raise
+        if isinstance(e, OSError):
+            raise os_error_fr(e, root, backups) from e
+        if isinstance(e, Exception):
+            raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé "
+                               f"(sauvegarde : {report.backup}).", PublishError.IO) from e
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+_SWAPPED = ("perimetres", "cpts")
+
+
+def _undo(root: Path, staging: Path, had: dict[str, bool], saved: Path) -> None:
+    """Put back the directories a failed publication swapped in: the previous ones wait in
+    ``staging/<sub>.old`` (renames only, no disk space needed); a copy from the backup if that fails."""
+    try:
+        for sub in _SWAPPED:
+            live, old, gone = root / sub, staging / f"{sub}.old", staging / f"{sub}.undone"
+            if old.exists():
+                if live.exists():
+                    swap_in(old, live, gone)
+                else:
+                    os.rename(old, live)
+            elif not had[sub] and live.exists():
+                os.rename(live, gone)
+    except OSError:
+        restore(root, saved)
+
+
+def _stage(changes, current, staging: Path, fichier: str, fmt: str, today: str, report: PublishReport) -> None:
+    """Write the new and changed CPTS files (and polygons) into the staging copy."""
+    taken = {c.id for c in current.cpts}
+    for t in changes:
+        existing = current.get(t.id) if not t.nouvelle else None
+        cpts_id = existing.id if existing is not None else _free_id(t.id, taken)
+        taken.add(cpts_id)
+        polygone = f"perimetres/{cpts_id}.geojson" if t.polygon is not None and t.codes else None
+        if polygone:
+            write(staging / polygone, _polygon_geojson(t, cpts_id, fichier, today))
+        path = staging / "cpts" / f"{cpts_id}.yaml"
+        if existing is None:
+            write(path, new_cpts_document(t, cpts_id, fichier, fmt, today, polygone))
+            report.created.append(cpts_id)
+        else:
+            if not path.is_file():
+                raise PublishError(f"Fichier de la CPTS « {existing.nom} » introuvable ({path.name}).")
+            old_text = path.read_text(encoding="utf-8")
+            per = perimetre_doc(t, fichier, fmt, today, polygone, existing.perimetre, report.backup.name)
+            new_text = replace_block(old_text, "perimetre", dump({"perimetre": per}))
+            _check_only_perimeter_changed(old_text, new_text, per, path.name)
+            write(path, new_text)
+            report.updated.append(cpts_id)
+        report.files.append(f"cpts/{cpts_id}.yaml")
+        if polygone:
+            report.files.append(polygone)
 
 
 def _free_id(base: str, taken: set[str]) -> str:
