@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo.atlas import Atlas  # noqa: E402
-from geo.export_tables import export_bytes  # noqa: E402
 from geo.views.indicators import INDICATORS, classify  # noqa: E402
 from geo.mapdata import build_map_data  # noqa: E402
-from geo.render_pdf import render_fiche_pdf  # noqa: E402
-from geo.render_png import render_map_png  # noqa: E402
+from geo.exports.pdf import render_fiche_pdf  # noqa: E402
+from geo.exports.png import render_map_png  # noqa: E402
+from geo.exports.tables import export_bytes  # noqa: E402
 from geo.views.timeline import signature_events  # noqa: E402
 
 DAY = dt.date(2025, 11, 22)

@@ -8,9 +8,9 @@ import datetime as dt
 
 import streamlit as st
 
-from geo.export_tables import export_bytes
-from geo.render_pdf import render_fiche_pdf
-from geo.render_png import render_map_png
+from geo.exports.pdf import render_fiche_pdf
+from geo.exports.png import render_map_png
+from geo.exports.tables import export_bytes
 
 from .data import _atlas, _data_version, _map_data
 

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from geo.export_tables import neutralize
+from geo.exports import neutralize
 
 # Every ASCII punctuation mark Streamlit's Markdown (CommonMark + GFM + math + directives) gives a
 # meaning to. A backslash escape is legal before any ASCII punctuation (CommonMark), so escaping a
@@ -58,7 +58,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
     Streamlit's dataframe toolbar (« Download as CSV ») exports the raw cell values and the column
     names: every text starting with = + - @ (or their fullwidth forms), a tab or a carriage return
-    gets the exports' leading apostrophe (geo.export_tables.neutralize, the one rule of the product).
+    gets the exports' leading apostrophe (geo.exports.neutralize, the one rule of the product).
     Numbers, dates and missing values are left as they are, so columns still sort as numbers."""
     out = df.copy()
     for col in out.columns:

@@ -1,7 +1,7 @@
 """``python -m geo``: a stable command-line interface for scripts and tests.
 
 One module per command group in this package (build_data, territories, lookup, check; import and
-export live in geo/cli/importing.py, map/fiche/export of tables in geo/export_tables.py). The table of
+export live in geo/cli/importing.py, map/fiche/export of tables in geo/cli/exports.py). The table of
 commands is geo/cli/commands.py. The parser is built lazily: every command appears in
 ``python -m geo --help``, but only the module of the command being run is imported, so the help and
 the light commands start without loading pandas/geopandas/matplotlib.

@@ -2,8 +2,6 @@
 
 Each hostile name goes, as a CPTS name and as a commune name, through the PNG map (region and
 zoomed), the PDF fiche, CSV, XLSX and GeoJSON, and must come out literally (issue 12)."""
-import dataclasses
-import datetime as dt
 import io
 import json
 
@@ -15,13 +13,11 @@ from pypdf import PdfReader
 
 from geo.atlas import Atlas
 from geo.exports.cells import FORMULA_PREFIXES, neutralize, unneutralize
-from geo.export_tables import export_bytes
 from geo.exports.fonts import printable
-from geo.mapdata import build_map_data
-from geo.render_pdf import render_fiche_pdf
-from geo.render_png import render_map_figure, render_map_png
-
-DAY = dt.date(2025, 11, 22)
+from geo.exports.pdf import render_fiche_pdf
+from geo.exports.png import render_map_figure, render_map_png
+from geo.exports.tables import export_bytes
+from tests.exports.support import DAY, replace
 HOSTILE = [
     "CPTS $x^2$",
     "CPTS $\\frac{a}{b}$",
@@ -39,22 +35,13 @@ ZOOM = "pays-de-vitre"
 COMMUNE = "35360"   # Vitré
 
 
-def _replace(obj, **changes):
-    return obj.model_copy(update=changes) if hasattr(obj, "model_copy") else dataclasses.replace(obj, **changes)
-
-
 def hostile_atlas(atlas, name: str) -> Atlas:
     """The atlas with Vitré's CPTS and the commune of Vitré both called ``name``."""
-    terrs = [_replace(t, nom=name, cpts=_replace(t.cpts, nom=name)) if t.id == ZOOM else t
+    terrs = [replace(t, nom=name, cpts=replace(t.cpts, nom=name)) if t.id == ZOOM else t
              for t in atlas.territories]
     communes = atlas.communes.copy()
     communes.loc[communes["code"] == COMMUNE, "nom"] = name
     return Atlas(communes, atlas.registry, atlas.matcher, terrs, atlas.locator)
-
-
-@pytest.fixture(scope="module")
-def md(atlas):
-    return build_map_data(atlas.communes, atlas.territories)
 
 
 def flat(s: str) -> str:
@@ -65,14 +52,14 @@ def flat(s: str) -> str:
 def test_png_draws_hostile_names_literally(atlas, md, name):
     evil = hostile_atlas(atlas, name)
     for cpts_id in (None, ZOOM):
-        fig = render_map_figure(evil, cpts_id=cpts_id, today=DAY, map_data=md, width=1600, height=1200)
+        fig = render_map_figure(evil, cpts_id=cpts_id, today=DAY, map_data=md, width=1200, height=900)
         texts = [t for t in fig.findobj(Text) if t.get_text()]
         assert texts
         for t in texts:   # every text of the figure is drawn as plain text
             assert t._parse_math is False and not t.get_usetex(), t.get_text()
         shown = flat(" ".join(t.get_text() for t in texts))
         assert flat(printable(name)) in shown, (cpts_id, shown[:300])    # the title / legend, as written
-        png = render_map_png(evil, cpts_id=cpts_id, today=DAY, map_data=md, width=800, height=600)
+        png = render_map_png(evil, cpts_id=cpts_id, today=DAY, map_data=md, width=500, height=400)
         assert png.startswith(b"\x89PNG")
 
 
@@ -104,8 +91,8 @@ def test_tables_keep_hostile_names_as_inert_text(atlas, name):
 
     wb = load_workbook(io.BytesIO(export_bytes(evil, "xlsx", today=DAY)))
     ws = wb["Comparaison des CPTS"]
-    header = [c.value for c in ws[1]]
-    vitre = next(r for r in ws.iter_rows(min_row=2) if r[0].value == ZOOM)
+    header = [c.value for c in ws[2]]           # row 1: the « registre partiel » line
+    vitre = next(r for r in ws.iter_rows(min_row=3) if r[0].value == ZOOM)
     assert vitre[header.index("CPTS")].value == neutralize(name)
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():

@@ -1,12 +1,16 @@
 """One-page A4 PDF per CPTS ("fiche"), offline, with fpdf2 and the DejaVu fonts shipped by matplotlib.
 
-Content: name, lifecycle status and dates, the map of its territory (geo/render_png.py), key
-figures each labelled déclaré/calculé with its origin (geo/facts.py), the gap between declared
-and computed population, the missions and actions by ACI mission, the sources, the generation
-date. It always fits on ONE page: fonts shrink, then the action list is cut with
+Content: name, lifecycle status and dates, the « registre partiel » line when the registry maps
+fewer CPTS than its sources count, the map of its territory (geo/exports/png.py), key figures each
+labelled déclaré/calculé with its origin (geo/views/facts.py), the gap between declared and
+computed population, the missions and actions by ACI mission, the sources (each document by its
+own title, kind, publisher and date), the generation date. It always fits on ONE page: fonts shrink, then the action list is cut with
 "…et N autres actions". A CPTS without documented perimeter still gets a page that says so.
 
-    from geo.render_pdf import render_fiche_pdf
+File and registry text is written as text: fpdf2's Markdown and HTML are never used, and every
+string goes through :meth:`_Fiche.normalize_text` (glyphs the font lacks, see fonts.py).
+
+    from geo.exports.pdf import render_fiche_pdf
     pdf_bytes = render_fiche_pdf(atlas, "pays-de-vitre")
 """
 from __future__ import annotations
@@ -20,19 +24,20 @@ from dataclasses import dataclass
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from .exports.fonts import FONT_DIR, FONTS, printable
-from .views.facts import (CALCULE, DECLARE, aci_size_figures, commune_figures, funding_figures, other_indicator_figures,
+from ..formatting import fr_date, plural
+from ..registry import STEPS
+from ..views.facts import (CALCULE, DECLARE, aci_size_figures, commune_figures, funding_figures, other_indicator_figures,
                     population_figures, smt_figures, source_ids, status_line)
-from .formatting import fr_date, plural
-from .registry import STEPS, format_source
-from .export_tables import millesimes
-from .render_png import RenderError, render_map_png
+from .common import RenderError, document_citation, millesimes, partial_registry_line
+from .fonts import FONT_DIR, FONTS, printable
+from .png import render_map_png
 
 MAP_PX = (1600, 860)           # size of the embedded map image, in pixels
 MARGIN = 12                    # mm
 PAGE_W, PAGE_H = 210, 297      # A4, mm
 INK = (26, 26, 26)
 GREY = (90, 90, 90)
+PARTIAL = (165, 15, 21)
 NATURE_COLORS = {DECLARE: (0, 90, 160), CALCULE: (170, 80, 0)}
 
 
@@ -131,6 +136,9 @@ def _draw(atlas, t, map_png: bytes | None, layout: Layout, today: _dt.date, base
     text(f"Statut : {_status_text(t)}", b + 0.5, color=GREY)
     if t.cpts.statut.note:
         text(t.cpts.statut.note, b - 1, "I", GREY)
+    partial = partial_registry_line(atlas)
+    if partial:
+        text(partial, b - 0.5, "B", PARTIAL)
 
     # --- map
     if map_png is not None:
@@ -217,13 +225,13 @@ def _draw(atlas, t, map_png: bytes | None, layout: Layout, today: _dt.date, base
             n = total - shown
             text(f"…et {plural(n, 'autre action', 'autres actions')} (voir l'application, page de la CPTS)",
                  b, "I", GREY)
-        text(f"Source : {format_source(m.source, reg)}", b - 1.5, color=GREY)
+        text(f"Source : {document_citation(m.source, reg)}", b - 1.5, color=GREY)
 
     # --- sources
     heading("Sources")
     ids = source_ids(t, reg)
     for sid in ids:
-        text(f"• {format_source(sid, reg)}", b - 1.5, color=GREY)
+        text(f"• {document_citation(sid, reg)}", b - 1.5, color=GREY)
     if not ids:
         text("Aucune source documentée.", b - 1.5, color=GREY)
     text(f"Chiffres calculés : INSEE, Code officiel géographique {cog}, populations légales {popm} (population "
