@@ -1,5 +1,5 @@
-"""Former home of the table exports and of the ``map``/``fiche``/``export`` commands, now in
-geo/exports/ (frames, spreadsheet, tables) and geo/cli/exports.py. Kept only so that code written
-against the old path keeps working while it moves; import from geo.exports instead."""
-from geo.cli.exports import register  # noqa: F401
+"""Former home of the table exports, now geo/exports/ (the ``map``/``fiche``/``export`` commands:
+geo/cli/exports.py). Kept only for ``from geo.export_tables import neutralize`` in
+app_pages/2_Comparer.py until that page's pending edit (→ ``from geo.exports import neutralize``)
+is committed; then delete this file."""
 from geo.exports.cells import neutralize  # noqa: F401

@@ -21,9 +21,9 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "import": ("importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
                ("geo.cli.importing",)),
     "export": ("exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)",
-               ("geo.cli.importing", "geo.export_tables")),
-    "map": ("carte PNG des CPTS, hors ligne (titre, légende, sources, date)", ("geo.export_tables",)),
-    "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.export_tables",)),
+               ("geo.cli.importing", "geo.cli.exports")),
+    "map": ("carte PNG des CPTS, hors ligne (titre, légende, sources, date)", ("geo.cli.exports",)),
+    "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.cli.exports",)),
 }
 
 HELP = {name: help_ for name, (help_, _) in COMMANDS.items()}
