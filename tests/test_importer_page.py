@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from geo.paths import REPO_ROOT
 from tests.import_support import csv_bytes, registry_copy, snapshot
 
-PAGE = str(REPO_ROOT / "pages" / "5_Importer.py")
+PAGE = str(REPO_ROOT / "app_pages" / "5_Importer.py")
 HEADER = ["CPTS", "Commune"]
 LISTING = csv_bytes([
     HEADER,
@@ -87,7 +87,8 @@ def test_file_text_is_escaped_and_formulas_neutralised(root):
     assert "'=HYPERLINK(\"http://evil\")" in list(rows["Commune (fichier)"])
     assert not any(str(v).startswith("=") for v in rows["Commune (fichier)"])
     diff = frame_with(at, "Changement")
-    assert set(diff["Changement"]) == {"périmètre remplacé", "nouvelle CPTS — lignes à corriger"}
+    assert set(diff["Changement"]) == {"périmètre réduit : −44 commune(s) (confirmation demandée)",
+                                       "nouvelle CPTS — lignes à corriger"}
 
 
 def test_unusable_file_shows_a_french_error(root):
@@ -118,6 +119,16 @@ def test_fix_rows_then_publish_with_the_password(root):
     assert any("Mot de passe incorrect" in e.value for e in at.error)
     assert snapshot(root) == before
 
+    # Vitré goes from 46 communes to 2: the diff says so and publishing needs the confirmation box
+    diff = frame_with(at, "Changement")
+    assert "périmètre réduit : −44 commune(s) (confirmation demandée)" in list(diff["Changement"])
+    assert any("Suppressions à confirmer" in w.value and "perd 44 communes sur 46" in w.value for w in at.warning)
+    at.text_input(key="imp_password").input("le-bon-mot")
+    publish_button(at).click().run()
+    assert any("Suppressions non confirmées" in e.value for e in at.error)
+    assert snapshot(root) == before
+
+    at.checkbox(key="imp_confirm_removals").check()
     at.text_input(key="imp_password").input("le-bon-mot")
     publish_button(at).click().run()
     assert not at.exception

@@ -29,6 +29,7 @@ from .text import md
 S = st.session_state
 # Plain symbols (no emoji: headless and offline browsers often lack an emoji font).
 _STATUS_MARK = {"resolue": "✓", "corrigee": "✓", "ancien_nom": "✓", "choisie": "✓", "cpts_seule": "✓",
+                "sans_commune": "–", "pied": "–",
                 "non_resolue": "✗", "ambigue": "✗", "conflit": "✗", "sans_cpts": "✗", "cpts_a_preciser": "✗"}
 _FIXABLE_KINDS = {"nom_inconnu", "homonyme", "conflit_nom_code"}
 _REVIEW_KINDS = {"nom_corrige", "homonyme_regle", "nom_non_reconnu", "code_ecarte"}
@@ -279,6 +280,8 @@ def _diff(result: ImportResult, names: dict[str, str]) -> None:
                       else "nouvelle, non créée (aucune commune retenue)")
         elif t.nouvelle:
             change = "nouvelle CPTS"
+        elif t.destructive:
+            change = f"périmètre réduit : −{len(t.removed)} commune(s) (confirmation demandée)"
         elif t.changed:
             change = "périmètre remplacé"
         elif not t.codes:
@@ -299,6 +302,9 @@ def _diff(result: ImportResult, names: dict[str, str]) -> None:
     n_mod = sum(1 for t in result.territories if t.changed and not t.nouvelle)
     st.markdown(f"{plural(n_new, 'CPTS nouvelle', 'CPTS nouvelles')}, {plural(n_mod, 'périmètre remplacé', 'périmètres remplacés')} ; "
                 "les CPTS du registre absentes du fichier ne changent pas.")
+    if result.destructive:
+        st.warning("**Suppressions** : " + md(result.destructive_text())
+                   + ". Ces communes sortiraient de leur CPTS : la publication demandera une confirmation.")
     st.dataframe(_safe_frame(pd.DataFrame(data)), hide_index=True, width="stretch", key="imp_diff_df",
                  placeholder="—")
 
@@ -335,7 +341,13 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
                 plural(sum(1 for t in changes if not t.nouvelle), "périmètre remplacé", "périmètres remplacés")
                 if any(not t.nouvelle for t in changes) else ""] if x))
             + " ; une sauvegarde du registre est faite avant.")
+    removals = result.destructive
+    if removals and not blocking:
+        st.warning("**Suppressions à confirmer** : " + md(result.destructive_text()) + ".")
     with st.form("imp_publish", clear_on_submit=True):
+        confirmed = False
+        if removals:
+            confirmed = st.checkbox("Je confirme le retrait de ces communes de leur CPTS", key="imp_confirm_removals")
         pw = st.text_input("Mot de passe administrateur", type="password", key="imp_password")
         go = st.form_submit_button("Publier dans le registre", type="primary", disabled=bool(blocking) or not changes)
     if not go:
@@ -343,6 +355,10 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
     if not hmac.compare_digest(pw.encode("utf-8"), secret.encode("utf-8")):
         time.sleep(1.0)  # slows down guessing
         st.error("Mot de passe incorrect : rien n'a été publié.")
+        return
+    if removals and not confirmed:  # checked here, on the server, whatever the browser sent
+        st.error("Suppressions non confirmées : cochez la case de confirmation pour retirer ces communes. "
+                 "Rien n'a été publié.")
         return
     try:
         report = publish(result, root, backups, expected=prints)

@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     i.add_argument("file", metavar="FICHIER")
     i.add_argument("--dry-run", action="store_true", help="n'écrit rien : affiche seulement le résultat")
     i.add_argument("--json", action="store_true", help="sortie JSON {territories, problems, summary}")
+    i.add_argument("--confirmer-suppressions", action="store_true", dest="confirm_removals",
+                   help="publie même si des CPTS du registre perdent des communes (sans cette option, la "
+                        f"publication est refusée avec le code de sortie {EXIT_REMOVALS})")
     i.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
     i.add_argument("--backups", default=str(DEFAULT_BACKUPS), help=argparse.SUPPRESS)
     i.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
@@ -57,6 +60,10 @@ def _load(communes_path: str, registry_root: str):
 def _err(msg: str, code: int = 2) -> int:
     print(f"Erreur : {msg}", file=sys.stderr)
     return code
+
+
+#: Exit code when publishing would take communes away from CPTS and --confirmer-suppressions is missing.
+EXIT_REMOVALS = 8
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -87,6 +94,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             publication = {"ecrit": False, "message": f"{len(result.blocking)} ligne(s) à corriger : rien n'a été écrit."}
         elif not result.changes:
             publication = {"ecrit": False, "message": "Aucune modification : le registre correspond déjà au fichier."}
+        elif result.destructive and not getattr(args, "confirm_removals", False):
+            message = ("Suppressions non confirmées : " + result.destructive_text() + ". Rien n'a été écrit. "
+                       "Vérifiez ces périmètres, puis relancez avec --confirmer-suppressions pour les publier.")
+            if args.json:
+                payload["summary"]["publication"] = {"ecrit": False, "message": message}
+                print(json.dumps(payload, ensure_ascii=False, indent=1))
+            else:
+                print(_text_report(result, None, args.dry_run))
+            return _err(message, EXIT_REMOVALS)
         else:
             try:
                 report = publish(result, Path(args.registry), Path(args.backups), expected=prints)
@@ -126,6 +142,8 @@ def _text_report(result, publication, dry_run: bool) -> str:
             what = f"NOUVELLE ({t.id}) : {plural(len(t.codes), 'commune')}"
         elif t.changed:
             what = f"modifiée ({t.id}) : {plural(len(t.codes), 'commune')}, +{len(t.added)} / −{len(t.removed)}"
+            if t.destructive:
+                what += f" — SUPPRESSION de {plural(len(t.removed), 'commune')} (à confirmer)"
         else:
             what = f"inchangée ({t.id})"
         flag = f" — {plural(t.blocking, 'ligne')} à corriger" if t.blocking else ""

@@ -17,6 +17,7 @@ from .checks import _attach_polygons, _overlaps, _representative_points, _simila
 from .errors import ImportFileError
 from .limits import ImportLimits, too_many
 from .readers import read_table
+from .rows import bad_id, bad_name, footer_reason, says_unknown_perimeter
 from .resolve import _apply_fix, _cand, _resolve_row, _Resolver, _row_problem, _set_resolved
 from .results import BLOCKING_STATUSES, ImportedTerritory, ImportProblem, ImportResult, NEW_CPTS, RowResult
 from .table import Table
@@ -113,6 +114,22 @@ def analyze(
             problems.append(ImportProblem(line, "", "Ligne vide, ignorée.", kind="ligne_vide"))
             rows.append(row)
             continue
+        if not code and not geo:
+            footer = footer_reason([clean_cell(c) for c in cells])
+            if footer:
+                row.status = "pied"
+                row.message = f"Ligne ignorée : {footer}, pas une CPTS."
+                problems.append(ImportProblem(line, " | ".join(t for t in (clean_cell(c) for c in cells) if t)[:80],
+                                              row.message, kind="pied_de_tableau"))
+                rows.append(row)
+                continue
+        bad = (bad_name(cpts_name) if cpts_name else None) or (bad_id(cpts_id) if cpts_id else None)
+        if bad:
+            row.status = "sans_cpts"
+            row.message = bad
+            problems.append(ImportProblem(line, cpts_name or cpts_id, bad, kind="nom_cpts_invalide", blocking=True))
+            rows.append(row)
+            continue
         if not cpts_name and not cpts_id:
             row.status = "sans_cpts"
             hint = (f" (la ligne précédente porte « {last_cpts} » : cellule fusionnée ou nom à recopier ?)"
@@ -142,9 +159,18 @@ def analyze(
                 extra["polygon"] = g
             raw_rows.append((row, extra))
             continue
-        if not commune and not code:
+        if not code and (says_unknown_perimeter(commune, "") or
+                         (not commune and says_unknown_perimeter("", col(cells, "perimetre_inconnu")))):
             row.status = "cpts_seule"
-            row.message = "CPTS listée sans commune."
+            row.message = "CPTS déclarée sans périmètre connu."
+            raw_rows.append((row, extra))
+            continue
+        if not commune and not code:
+            row.status = "sans_commune"
+            row.message = (f"Ligne de la CPTS « {row.cpts} » sans commune ni code INSEE : ignorée. Pour déclarer une "
+                           "CPTS dont le périmètre n'est pas connu, écrivez « périmètre non connu » à la place de "
+                           "la commune.")
+            problems.append(ImportProblem(line, row.cpts, row.message, kind="sans_commune"))
             raw_rows.append((row, extra))
             continue
         if line in fixes:
@@ -166,6 +192,8 @@ def analyze(
             key, rid = f"id:{fixed}", fixed
         elif cid and cid in reg_by_id and not fixed:
             key, rid = f"id:{cid}", cid
+            if written and written != cid and cpts_key(written) != cpts_key(reg_by_id[cid].nom):
+                _id_name_mismatch(row, cid, reg_by_id[cid].nom, problems)
         else:
             k = cpts_key(written) if (written and written != cid) else (cid or "")
             hits = reg_by_key.get(k, []) if fixed != NEW_CPTS else []
@@ -274,6 +302,14 @@ def analyze(
         header_line=table.header_line, ignored_headers=_ignored(table), notes=list(table.notes),
         trailing_empty=table.trailing_empty,
     )
+
+
+def _id_name_mismatch(row: RowResult, cid: str, registry_name: str, problems: list[ImportProblem]) -> None:
+    """A row whose identifier is a CPTS of the registry but whose name is another one: which is right?"""
+    row.status = "cpts_a_preciser"
+    row.message = (f"L'identifiant « {cid} » désigne « {registry_name} » dans le registre, mais la ligne porte le nom "
+                   f"« {row.cpts} » : corrigez l'identifiant ou le nom.")
+    problems.append(ImportProblem(row.line, row.cpts, row.message, kind="id_nom_different", blocking=True))
 
 
 def _check_cpts_count(table: Table, limits: ImportLimits) -> None:

@@ -47,6 +47,11 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
         "signature aci", "date_signature", "date de reconnaissance", "date signature contrat",
         "date de contractualisation", "date contrat", "signature",
     )),
+    # a CPTS listed without commune on purpose (issue 11.3): « oui » / « x » in this column
+    "perimetre_inconnu": ("périmètre non connu", (
+        "périmètre non connu", "perimetre non connu", "périmètre inconnu", "sans périmètre", "périmètre",
+        "perimetre", "périmètre à définir",
+    )),
 }
 
 

@@ -49,6 +49,8 @@ STATUS_LABELS = {
     "ignoree": "ignorée",
     "avant_entete": "avant l'en-tête",
     "sans_geometrie": "sans polygone",
+    "sans_commune": "sans commune (ignorée)",
+    "pied": "pied de tableau",
 }
 
 
@@ -115,6 +117,13 @@ class ImportedTerritory:
             return bool(self.codes) or self.declared
         return bool(self.codes) and set(self.codes) != set(self.current or [])
 
+    @property
+    def destructive(self) -> bool:
+        """True when publishing takes communes away from this CPTS of the registry (issue 11.4): shown as
+        such and published only after an explicit confirmation. (An import never empties a CPTS: one
+        listed without communes keeps its perimeter, see ``changed``.)"""
+        return self.changed and not self.nouvelle and bool(self.removed)
+
     def to_json(self) -> dict:
         return {
             "nom": self.nom,
@@ -131,6 +140,7 @@ class ImportedTerritory:
             "retirees": self.removed if not self.nouvelle else [],
             "modifiee": self.changed,
             "polygone": self.polygon is not None,
+            "suppression": self.destructive,
         }
 
 
@@ -157,6 +167,18 @@ class ImportResult:
     @property
     def changes(self) -> list[ImportedTerritory]:
         return [t for t in self.territories if t.changed]
+
+    @property
+    def destructive(self) -> list[ImportedTerritory]:
+        """CPTS of the registry that would lose communes: publish only after an explicit confirmation."""
+        return [t for t in self.territories if t.destructive]
+
+    def destructive_text(self) -> str:
+        """« CPTS du Pays de Vitré (pays-de-vitre) perd 45 communes sur 46 ; … »."""
+        from ..formatting import plural  # noqa: PLC0415
+        return " ; ".join(f"{t.nom} ({t.id}) perd {plural(len(t.removed), 'commune')} sur {len(t.current or [])}"
+                          + (f", n'en garde que {len(t.codes)}" if len(t.codes) < len(t.removed) else "")
+                          for t in self.destructive)
 
     def columns_text(self) -> str:
         parts = [f"{FIELD_LABELS[f]} ← « {c.header} »" for f, c in sorted(self.columns.items(), key=lambda x: x[1].index)]
@@ -187,6 +209,9 @@ class ImportResult:
             "cpts_inchangees": sum(1 for t in self.territories if not t.changed),
             "communes": len({c for t in self.territories for c in t.codes}),
             "publiable": not self.blocking and bool(self.changes),
+            "suppressions_a_confirmer": [{"id": t.id, "nom": t.nom, "retirees": len(t.removed),
+                                          "avant": len(t.current or []), "apres": len(t.codes)}
+                                         for t in self.destructive],
             "notes": self.notes,
         }
         if self.trailing_empty:

@@ -69,7 +69,15 @@ def test_dry_run_json_shape_and_nothing_written(tmp_path, env, capsys):
 def test_import_publishes_with_backup(tmp_path, env, capsys):
     root, backups = env
     f = write(tmp_path, "ars_2024.csv", GOOD)
+    # Vitré would go from 46 communes to 2: refused until confirmed (issue 11.4), nothing written
+    before = snapshot(root)
     code, out, err = run_cli(capsys, ["import", str(f), "--registry", str(root), "--backups", str(backups)])
+    assert code == 8, err
+    assert "Suppressions non confirmées" in err and "perd 44 communes sur 46" in err and "--confirmer-suppressions" in err
+    assert "SUPPRESSION de 44 communes (à confirmer)" in out
+    assert snapshot(root) == before and not backups.exists()
+    code, out, err = run_cli(capsys, ["import", str(f), "--confirmer-suppressions", "--registry", str(root),
+                                      "--backups", str(backups)])
     assert code == 0, err
     assert "Colonnes utilisées" in out and "Registre publié" in out
     assert "NOUVELLE (nouvelle-test)" in out
@@ -149,3 +157,20 @@ def test_real_entry_point(tmp_path, env):
     doc = json.loads(p.stdout)
     assert [t["nom"] for t in doc["territories"]] == ["CPTS du Pays de Vitré", "CPTS Nouvelle de Test"]
     assert doc["problems"][0]["line"] == 3 and "Domagné" in doc["problems"][0]["message"]
+
+
+def test_destructive_change_json_and_dry_run(tmp_path, env, capsys):
+    """« A 2-row file for Vitré replaces its 46 communes by 1 »: shown as a removal in the diff; a
+    dry run says it (exit 0); a publication without confirmation is refused with exit 8 and JSON."""
+    root, backups = env
+    f = write(tmp_path, "vitre.csv", csv_bytes([HEADER, ["CPTS du Pays de Vitré", "Vitré", "35360"],
+                                                ["CPTS du Pays de Vitré", "Vitré", "35360"]]))
+    code, out, _ = run_cli(capsys, ["import", str(f), "--dry-run", "--json", "--registry", str(root)])
+    doc = json.loads(out)
+    assert code == 0
+    assert doc["summary"]["suppressions_a_confirmer"] == [
+        {"id": "pays-de-vitre", "nom": "CPTS du Pays de Vitré", "retirees": 45, "avant": 46, "apres": 1}]
+    assert doc["territories"][0]["suppression"] is True
+    code, out, err = run_cli(capsys, ["import", str(f), "--json", "--registry", str(root), "--backups", str(backups)])
+    assert code == 8 and json.loads(out)["summary"]["publication"]["ecrit"] is False
+    assert "perd 45 communes sur 46, n'en garde que 1" in err

@@ -355,9 +355,10 @@ def test_export_rows_layout(root, communes, matcher, names):
 
 
 def test_new_cpts_without_communes(root, backups, communes, matcher):
-    """A CPTS listed without commune on purpose is created with an unknown perimeter; one whose only
+    """A CPTS listed without commune on purpose (« périmètre non connu », issue 11.3) is created with an
+    unknown perimeter; one whose only
     row was ignored by the user is not created at all."""
-    data = csv_bytes([HEADER, ["CPTS Projet Sans Périmètre", "", "", "Projet de CPTS", ""],
+    data = csv_bytes([HEADER, ["CPTS Projet Sans Périmètre", "périmètre non connu", "", "Projet de CPTS", ""],
                       ["CPTS Fantôme", "Xyzzyville", "", "", ""]])
     result = analyze_on(root, data, communes, matcher, fixes={3: "__ignorer__"})
     assert not result.blocking and result.summary()["cpts_nouvelles"] == 1
