@@ -2,7 +2,10 @@
 every response, /_stcore/metrics closed, uploads bounded, and the app fully working in Chromium
 through the proxy with the Content-Security-Policy enforced (no violation on any page).
 
-nginx comes from Debian (scripts/test.sh installs it); the app runs on a copy of the data."""
+Two app processes sit behind the proxy (session affinity, issue 11): the map, a click, a download
+(/media) and an upload (Importer, XSRF-checked) only work if every request of the browser reaches
+the process that holds its session. nginx comes from Debian (scripts/test.sh installs it); the
+apps run on a copy of the data."""
 from __future__ import annotations
 
 import re
@@ -14,7 +17,7 @@ import tomllib
 import pytest
 
 from conftest import APP_EXCEPTION, wait_for_folium_map
-from tests.deploy_support import REPO_ROOT, copy_data, http, start_app, start_nginx
+from tests.deploy_support import NEW_CPTS_ROWS, REPO_ROOT, copy_data, http, start_app, start_nginx
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +29,15 @@ REPORT_CSP_JS = """document.addEventListener('securitypolicyviolation', e => con
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("proxy")
-    app = start_app(copy_data(tmp / "data"), tmp / "app.log")
-    proxy = start_nginx(tmp / "nginx", [app.url.removeprefix("http://")])
+    data = copy_data(tmp / "data")
+    apps = [start_app(data, tmp / f"app{i}.log") for i in range(2)]
+    proxy = start_nginx(tmp / "nginx", [a.url.removeprefix("http://") for a in apps])
     try:
-        yield proxy.url, app.url
+        yield proxy.url, apps[0].url
     finally:
         proxy.stop()
-        app.stop()
+        for a in apps:
+            a.stop()
 
 
 def csp_directives(value: str) -> dict[str, list[str]]:
@@ -96,7 +101,7 @@ def test_upload_limits_are_coherent_and_enforced(site):
         assert s.recv(200).split(b"\r\n")[0].endswith(b"413 Request Entity Too Large")
 
 
-def test_app_works_through_the_proxy_without_csp_violation(site, page, network_log, rerun):
+def test_app_works_through_the_proxy_without_csp_violation(site, page, network_log, rerun, tmp_path):
     proxy, _ = site
     page.context.add_init_script(REPORT_CSP_JS)
     page.goto(proxy + "/", wait_until="commit")
@@ -110,6 +115,12 @@ def test_app_works_through_the_proxy_without_csp_violation(site, page, network_l
     rerun(lambda: page.mouse.click(x, y))
     page.get_by_text(re.compile(r"Code INSEE \d")).first.wait_for(timeout=60_000)
 
+    # a deferred download (computed on the session's process, served from its /media)
+    page.get_by_text("Exporter (hors ligne)").click()
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Tableaux (XLSX)").click()
+    assert open(dl.value.path(), "rb").read(2) == b"PK"
+
     # every page of the navigation
     links = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "els => els.map(a => a.href)")
     assert len(links) >= 5, links
@@ -119,6 +130,16 @@ def test_app_works_through_the_proxy_without_csp_violation(site, page, network_l
         page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"] [data-testid="stHeading"]',
                                timeout=120_000)
         assert page.locator(APP_EXCEPTION).count() == 0, url
+
+    # an upload through the proxy (XSRF token + cookie, upload and preview on the same process)
+    page.goto(next(u for u in links if u.endswith("/Importer")), wait_until="commit")
+    csv = tmp_path / "liste.csv"
+    csv.write_text("\r\n".join(";".join(r) for r in [["Nom CPTS", "Libellé commune", "Code INSEE"], *NEW_CPTS_ROWS]),
+                   encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
+    used = page.locator('[data-testid="stMetric"]').filter(has_text="Lignes utilisées")
+    used.wait_for(timeout=120_000)
+    assert "2" in used.inner_text()
 
     csp = [e for e in network_log.console_errors if "Content Security Policy" in e or "CSP violation" in e]
     assert not csp, "CSP violations:\n" + "\n".join(dict.fromkeys(csp))
