@@ -11,7 +11,8 @@
 What is computed rather than written by hand, so it stays true when the app changes:
 * the CSP hash of Streamlit's inline script, read from the installed Streamlit's index.html
   (re-run this script after upgrading Streamlit);
-* client_max_body_size, from server.maxUploadSize in .streamlit/config.toml.
+* client_max_body_size, from server.maxUploadSize (STREAMLIT_SERVER_MAX_UPLOAD_SIZE or
+  .streamlit/config.toml): render with the app's environment.
 """
 from __future__ import annotations
 
@@ -54,7 +55,10 @@ def inline_script_hashes(index_html: Path) -> list[str]:
 
 
 def max_upload_mb(config: Path = STREAMLIT_CONFIG) -> int:
-    """server.maxUploadSize (MiB) of the app's config (Streamlit's default if unset)."""
+    """server.maxUploadSize (MiB) as the app will see it: STREAMLIT_SERVER_MAX_UPLOAD_SIZE if set (it
+    wins over the file, as in Streamlit), else .streamlit/config.toml, else Streamlit's default."""
+    if os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE"):
+        return int(os.environ["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"])
     if not config.exists():
         return STREAMLIT_DEFAULT_UPLOAD_MB
     with config.open("rb") as f:
