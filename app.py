@@ -1,6 +1,9 @@
 """Carte des CPTS — entry point (`streamlit run app.py`): page set-up and navigation.
 
-The map itself is ui/home.py; the other pages are the files of pages/, one idea each.
+The map itself is ui/home.py; the other pages are the files of app_pages/, one idea each. The folder
+is deliberately NOT named ``pages/``: Streamlit treats a ``pages/`` folder next to the entry script as
+an old-style multipage app until the first run of ``st.navigation``, so on a fresh server the first
+visitor of a sub-page URL ran that page alone and saw « app » as the first menu item (issue 9.9).
 """
 from __future__ import annotations
 
@@ -10,13 +13,18 @@ from pathlib import Path
 import streamlit as st
 
 from ui import home
+from ui.french import french_page
 
-st.set_page_config(layout="wide", page_title="Carte des CPTS — Bretagne", page_icon="🗺️")
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+# The favicon is a file we ship: an emoji needs an emoji font (empty box without one) and a
+# ":material/…:" page icon makes the browser fetch the favicon from fonts.gstatic.com (offline app).
+st.set_page_config(layout="wide", page_title="Carte des CPTS — Bretagne", page_icon=str(ICON))
 
 # Less empty space above the title: the map is what people come for (our CSS, no user text).
 st.markdown("<style>.block-container{padding-top:1.6rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
+french_page()
 
 
 def _title(path: Path) -> str:
@@ -24,6 +32,6 @@ def _title(path: Path) -> str:
     return re.sub(r"^\d+_", "", path.stem).replace("_", " ")
 
 
-pages = [st.Page(home.render, title="Carte", icon="🗺️", default=True)]
+pages = [st.Page(home.render, title="Carte", default=True)]
 pages += [st.Page(str(p), title=_title(p)) for p in sorted(PAGES_DIR.glob("[0-9]*_*.py"))]
 st.navigation(pages).run()

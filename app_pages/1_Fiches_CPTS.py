@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.formatting import fr_int, plural
+from geo.formatting import plural
 from geo.mapdata import territory_colors
 from geo.registry import format_source
 from geo.views.tables import commune_table
@@ -17,7 +17,7 @@ from ui.exports import fiche_pdf_button, map_png_button
 from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, territory_map
 from ui.text import md
 
-st.set_page_config(layout="wide", page_title="Fiches CPTS — Carte des CPTS", page_icon="🗺️")
+st.set_page_config(layout="wide", page_title="Fiches CPTS — Carte des CPTS")
 
 atlas = get_atlas()
 S = st.session_state
@@ -77,7 +77,7 @@ with right:
         st.subheader("Communes du territoire")
         table = commune_table(t, atlas.communes)
         st.markdown(
-            f"**{plural(t.n_communes, 'commune')}**, **{fr_int(t.population)} habitants** :green-badge[calculé]")
+            f"**{plural(t.n_communes, 'commune')}**, **{plural(t.population, 'habitant')}** :green-badge[calculé]")
         st.caption(f"INSEE, COG 2026 et populations légales {t.population_millesime} (population municipale), "
                    "sur le périmètre décrit par les sources.")
         frame(
@@ -107,7 +107,7 @@ with right:
         c = t.cpts
         dep_names = dict(zip(atlas.communes["departement"], atlas.communes["departement_nom"]))
         deps = ", ".join(f"{md(dep_names.get(d, d))} ({md(d)})" for d in c.departements) or "non renseigné"
-        lines = [f"- Département(s) cité(s) : {deps}"]
+        lines = [f"- {'Départements cités' if len(c.departements) > 1 else 'Département cité'} : {deps}"]
         if c.perimetre.note:
             lines.append(f"- Périmètre : {md(c.perimetre.note)}")
         lines.append("- Chiffres, étapes et notes du registre : voir la fiche ci-contre.")

@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo.export_tables import neutralize
+from geo.exports import neutralize
 from geo.views.facts import short_source
 from geo.registry import MISSIONS
 from geo.views.tables import comparison_table, cpts_without_missions, mission_actions, missions_matrix
@@ -15,7 +15,7 @@ from ui.pages_common import (FMT_DATE, FMT_EUR, FMT_EUR_CENTS, FMT_INT, FMT_PCT,
                              attribution_caption, frame, french_table)
 from ui.text import md
 
-st.set_page_config(layout="wide", page_title="Comparer les CPTS — Carte des CPTS", page_icon="🗺️")
+st.set_page_config(layout="wide", page_title="Comparer les CPTS — Carte des CPTS")
 
 atlas = get_atlas()
 reg = atlas.registry

@@ -14,7 +14,7 @@ from ui.map import build_base_map
 from ui.pages_common import FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, text_table
 from ui.text import md
 
-st.set_page_config(layout="wide", page_title="Couverture — Carte des CPTS", page_icon="🗺️")
+st.set_page_config(layout="wide", page_title="Couverture — Carte des CPTS")
 
 atlas = get_atlas()
 reg = atlas.registry
@@ -108,7 +108,7 @@ st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce q
 q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")
 found = filter_communes(outside, q)
 st.caption(f"{plural(len(found), 'commune')} sur {fr_int(len(outside))} hors CPTS documentée "
-           f"({md(scope_names[scope])}), {fr_int(int(found['population'].fillna(0).sum()))} habitants (INSEE, "
+           f"({md(scope_names[scope])}), {plural(int(found['population'].fillna(0).sum()), 'habitant')} (INSEE, "
            "populations légales 2023). :green-badge[calculé]")
 frame(
     french_table(found, {"population": FMT_INT}), height=420,

@@ -13,7 +13,7 @@ from ui.data import get_atlas
 from ui.pages_common import text_table
 from ui.text import md
 
-st.set_page_config(layout="wide", page_title="Sources — Carte des CPTS", page_icon="🗺️")
+st.set_page_config(layout="wide", page_title="Sources — Carte des CPTS")
 
 atlas = get_atlas()
 reg = atlas.registry

@@ -15,7 +15,7 @@ from geo.paths import REGISTRY_DIR
 from geo.registry_store import DEFAULT_BACKUPS
 from ui.importer import render
 
-st.set_page_config(layout="wide", page_title="Importer — Carte des CPTS", page_icon="🗺️")
+st.set_page_config(layout="wide", page_title="Importer — Carte des CPTS")
 
 render(Path(os.environ.get("CPTS_REGISTRY_DIR") or REGISTRY_DIR),
        Path(os.environ.get("CPTS_BACKUP_DIR") or DEFAULT_BACKUPS))

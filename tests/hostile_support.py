@@ -14,7 +14,7 @@ from tests.import_support import registry_copy
 HOSTILE = ("=HYPERLINK(\"http://127.0.0.2/f\") **gras** [lien](http://127.0.0.2/x) ![p](http://127.0.0.2/p.png) "
            "$x^2$ :red[rouge] :material/home: www.exemple.org <b>b</b>")
 # Fragments that must never reach a Markdown-rendering field unescaped.
-RAW_MARKERS = ("**gras**", "[lien](", "![p]", "$x^2$", ":red[", ":material/", "www.exemple", "<b>", "http://127.0.0.2")
+RAW_MARKERS = ("**gras**", "[lien](", "![p]", "$x^2$", ":red[", ":material/home:", "www.exemple", "<b>", "http://127.0.0.2")
 
 
 def hostile_registry(tmp_path: Path) -> Path:

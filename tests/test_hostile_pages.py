@@ -109,7 +109,7 @@ def _run(script: str, **query) -> AppTest:
 
 
 def test_fiches_with_hostile_names(hostile):
-    at = _run("pages/1_Fiches_CPTS.py", cpts="pays-de-vitre")
+    at = _run("app_pages/1_Fiches_CPTS.py", cpts="pays-de-vitre")
     seen = _check_page(at)
     assert seen.get("markdown") and seen.get("selectbox")          # shown, escaped / as typed
     at.selectbox(key="fiche_cpts").select("marches-de-bretagne").run()   # no perimeter: other texts
@@ -117,7 +117,7 @@ def test_fiches_with_hostile_names(hostile):
 
 
 def test_comparer_with_hostile_names(hostile):
-    at = _run("pages/2_Comparer.py")
+    at = _run("app_pages/2_Comparer.py")
     seen = _check_page(at)
     assert seen.get("dataframe") and seen.get("markdown")
     comparison = at.dataframe[0].value
@@ -131,7 +131,7 @@ def test_comparer_with_hostile_names(hostile):
 
 
 def test_couverture_with_hostile_names(hostile):
-    at = _run("pages/3_Couverture.py")
+    at = _run("app_pages/3_Couverture.py")
     seen = _check_page(at)
     assert seen.get("dataframe")                                   # signatures timeline table
     at.button_group(key="couv_scope").set_value("35").run()
@@ -139,7 +139,7 @@ def test_couverture_with_hostile_names(hostile):
 
 
 def test_sources_with_hostile_names(hostile):
-    at = _run("pages/4_Sources.py")
+    at = _run("app_pages/4_Sources.py")
     seen = _check_page(at)
     assert seen.get("table") or seen.get("multiselect")
 

@@ -11,7 +11,7 @@ from geo.atlas import Atlas
 from geo.quality import quality_report
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {name: str(ROOT / "pages" / name) for name in
+PAGES = {name: str(ROOT / "app_pages" / name) for name in
          ("1_Fiches_CPTS.py", "2_Comparer.py", "3_Couverture.py", "4_Sources.py")}
 
 

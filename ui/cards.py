@@ -4,17 +4,29 @@ Every figure says whether it is *déclaré* (source document and date) or *calcu
 millésime); file-provided text is escaped before it reaches Markdown."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from geo.views import facts
 from geo.atlas import Atlas
-from geo.formatting import fr_date, fr_int
+from geo.formatting import fr_date, fr_int, plural
 from geo.registry import format_source
 from geo.territories import ECART, ERREUR, Territory
 
 from .text import md
 
 NATURE_BADGE = {facts.DECLARE: ":blue-badge[déclaré]", facts.CALCULE: ":green-badge[calculé]"}
+# Material Symbols ship with Streamlit (no emoji font needed, nothing fetched).
+SEVERITY_ICON = {"erreur": ":red[:material/error:]", "ecart": ":orange[:material/warning:]",
+                 "info": ":blue[:material/info:]"}
+
+
+def approx_note(note: str | None) -> str:
+    """« Périmètre approché : … » once, even when the registry's note already starts with its own
+    « Périmètre approximatif : » (escaped file text)."""
+    text = re.sub(r"^\s*périmètre approxi(?:matif|mé)\s*:\s*", "", note or "", flags=re.I)
+    return "Périmètre approché : " + (md(text) if text else "la source ne nomme pas toutes les communes.")
 
 
 def figure_line(f: facts.Figure) -> None:
@@ -33,7 +45,8 @@ def commune_panel(atlas: Atlas, code: str) -> None:
         f"Code INSEE **{md(c['code'])}** · {md(c['departement_nom'])} ({md(c['departement'])})  \n"
         f"Population : **{pop}** :green-badge[INSEE]  \n"
         f"EPCI : {md(c['epci_nom'] or 'aucun (commune isolée)')}"
-        + (f"  \nCode(s) postal(aux) : {md(', '.join(c['codes_postaux']))}" if c["codes_postaux"] else ""))
+        + (f"  \n{'Codes postaux' if len(c['codes_postaux']) > 1 else 'Code postal'} : "
+           f"{md(', '.join(c['codes_postaux']))}" if c["codes_postaux"] else ""))
 
 
 def no_cpts_notice(atlas: Atlas) -> None:
@@ -60,7 +73,7 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
         if not c.nom_connu:
             st.caption("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
         if t.approximatif:
-            st.warning("Périmètre approché : " + md(c.perimetre.note or "la source ne nomme pas toutes les communes."))
+            st.warning(approx_note(c.perimetre.note))
         st.markdown(f"**Statut** : {md(facts.status_line(t))}")
         with st.expander("Étapes et dates", expanded=full):
             for j in c.statut.jalons:
@@ -111,11 +124,10 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
 
         issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
         if issues or full:
-            with st.expander(f"Qualité des données ({len(issues)} écart(s))", expanded=full):
+            with st.expander(f"Qualité des données ({plural(len(issues), 'écart')})", expanded=full):
                 for d in t.discrepancies:
-                    icon = {"erreur": "❌", "ecart": "⚠️"}.get(d.severity, "ℹ️")
-                    st.markdown(f"{icon} {md(d.message)}")
+                    st.markdown(f"{SEVERITY_ICON.get(d.severity, SEVERITY_ICON['info'])} {md(d.message)}")
                 for n in c.notes:
-                    st.markdown(f"📝 {md(n)}")
+                    st.markdown(f":material/edit_note: {md(n)}")
 
         st.markdown("**Sources**\n" + "\n".join(f"- {md(format_source(s, reg))}" for s in facts.source_ids(t, reg)))

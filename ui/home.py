@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.views import facts
-from geo.formatting import fr_date, fr_int
+from geo.formatting import fr_date, fr_int, plural
 from geo.views.indicators import INDICATORS, classify, legend_label
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.search import CommuneSearch
@@ -305,7 +305,7 @@ def intro(atlas) -> None:
     st.subheader("Cliquez sur une commune")
     st.markdown(
         f"La carte montre **{len(mapped)} territoires de CPTS** documentés par les sources du registre "
-        f"({len(atlas.territories)} CPTS connues au total) : **{fr_int(pop)} habitants** dans "
+        f"({len(atlas.territories)} CPTS connues au total) : **{plural(pop, 'habitant')}** dans "
         f"{fr_int(len(codes))} communes (calculé : INSEE, populations légales 2023, chaque commune comptée une fois).\n\n"
         "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
         "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "

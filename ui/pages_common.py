@@ -15,7 +15,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from geo.download import load_sources
+from geo.referential.download import load_sources
 from geo.formatting import fr_date, fr_eur, fr_int, fr_pct
 from geo.mapdata import MapData
 from geo.views.sources import attribution

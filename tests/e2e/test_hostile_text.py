@@ -6,14 +6,9 @@ browser can tell that ui.text.md() holds. The app runs on a copy of the registry
 name is hostile (tests/hostile_support.py), through CPTS_REGISTRY_DIR."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
 
-from conftest import REPO_ROOT, _free_port, _stop, http_get
+from server_support import fresh_app
 from tests.hostile_support import HOSTILE, hostile_registry
 
 pytestmark = pytest.mark.e2e
@@ -26,27 +21,8 @@ NAME = f"{HOSTILE} CPTS du Pays de Vitré"
 def hostile_app(tmp_path_factory):
     """The app on a hostile registry copy (its own server: the shared one reads data/)."""
     root = hostile_registry(tmp_path_factory.mktemp("hostile-registry"))
-    port = _free_port()
-    env = os.environ | {"CPTS_REGISTRY_DIR": str(root), "STREAMLIT_SERVER_HEADLESS": "true",
-                        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-                        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    log = open(tmp_path_factory.mktemp("hostile-log") / "streamlit.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if http_get(base + "/_stcore/health", timeout=2)[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.25)
-    try:
+    with fresh_app(tmp_path_factory.mktemp("hostile-log"), CPTS_REGISTRY_DIR=str(root)) as base:
         yield base
-    finally:
-        _stop(proc)
-        log.close()
 
 
 def _rendered_markup(page) -> list[str]:
@@ -54,11 +30,13 @@ def _rendered_markup(page) -> list[str]:
     return page.evaluate("""() => {
         const main = document.querySelector('[data-testid="stMain"]');
         const bad = [];
-        main.querySelectorAll('[data-testid="stMarkdownContainer"] a[href]:not([aria-label="Link to heading"]), img, .katex, '
-                              + '[data-testid="stMarkdownContainer"] b, span[role="img"]').forEach(
+        main.querySelectorAll('[data-testid="stMarkdownContainer"] a[href]:not([href^="#"]), img, .katex, '
+                              + '[data-testid="stMarkdownContainer"] b').forEach(
             e => bad.push(e.outerHTML.slice(0, 160)));
         main.querySelectorAll('[data-testid="stMarkdownContainer"] strong').forEach(e => {
             if (e.textContent.includes('gras') && !e.textContent.includes('**gras**')) bad.push(e.outerHTML.slice(0, 160)); });
+        main.querySelectorAll('span[role="img"]').forEach(e => {      // our icons are fine, not the name's
+            if (e.textContent === 'home') bad.push(e.outerHTML.slice(0, 160)); });
         main.querySelectorAll('span.stMarkdownColoredText').forEach(e => {
             if (e.textContent === 'rouge') bad.push(e.outerHTML); });
         return bad;
