@@ -43,6 +43,7 @@ from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +148,6 @@ class Session:
             "zoom": 8, "last_circle_radius": None, "last_circle_polygon": None, "center": latlng,
             "selected_layers": None,
         }
-        from streamlit.proto.WidgetStates_pb2 import WidgetState
         state = WidgetState(id=self.map_widget_id, json_value=json.dumps(value))
         res = await self.rerun([state], fragment_id=self.map_fragment_id)
         needle = f"Code INSEE **{commune.code}**"
