@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import (APP_EXCEPTION, FOLIUM_IFRAME, REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, http_get,
-                      run_and_wait_for_rerun, wait_for_folium_map)
+from app_server import copy_data, geo_cli, running_app
+from conftest import APP_EXCEPTION, FOLIUM_IFRAME, run_and_wait_for_rerun, wait_for_folium_map
 
 pytestmark = pytest.mark.e2e
 
@@ -53,18 +49,13 @@ def _plain(text: str) -> str:
 def hostile_data(tmp_path_factory):
     """A copy of data/ with the hostile CPTS imported and published by the CLI; their ids by name."""
     root = tmp_path_factory.mktemp("hostile-data")
-    data = root / "data"
-    shutil.copytree(REPO_ROOT / "data", data, ignore=shutil.ignore_patterns("backups"))
+    data = copy_data(root / "data")
     listing = root / "liste.csv"
     with open(listing, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(["CPTS", "Code INSEE", "Commune"])
         w.writerows(ROWS)
-    env = dict(os.environ, CPTS_DATA_DIR=str(data))
-    env.pop("CPTS_REGISTRY_DIR", None)
-    env.pop("CPTS_BACKUP_DIR", None)
-    out = subprocess.run([sys.executable, "-m", "geo", "import", str(listing), "--json"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    out = geo_cli(data, "import", str(listing), "--json")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     result = json.loads(out.stdout)
     ids = {t["nom"]: t["id"] for t in result["territories"]}
@@ -79,37 +70,11 @@ def hostile_data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_app(hostile_data, tmp_path_factory):
-    """``streamlit run app.py`` with CPTS_DATA_DIR=<the copy>; yields (base URL, log path)."""
-    data = hostile_data[0]
+    """The app on the hostile copy; yields (base URL, log path)."""
     log_path = tmp_path_factory.mktemp("hostile-log") / "streamlit.log"
     CANARY.unlink(missing_ok=True)
-    env = dict(os.environ, CPTS_DATA_DIR=str(data), PYTHONUNBUFFERED="1", STREAMLIT_SERVER_HEADLESS="true",
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
-               STREAMLIT_SERVER_ENABLE_STATIC_SERVING="true", STREAMLIT_CLIENT_SHOW_ERROR_DETAILS="full",
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    for k in ("CPTS_REGISTRY_DIR", "CPTS_BACKUP_DIR"):
-        env.pop(k, None)
-    port = _free_port()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.address", "127.0.0.1"], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if http_get(base + "/_stcore/health", timeout=2)[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.25)
-    else:
-        _stop(proc)
-        pytest.fail("hostile app did not start:\n" + log_path.read_text(errors="replace")[-3000:], pytrace=False)
-    try:
+    with running_app(hostile_data[0], log_path) as base:
         yield base, log_path
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture
