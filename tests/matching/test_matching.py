@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import matching
 from geo.matching import (
     FUZZY_MARGIN,
     FUZZY_THRESHOLD,
@@ -31,6 +30,7 @@ from geo.matching import (
     normalize_name,
     similarity,
 )
+from geo.matching.normalize import DEP_SUFFIX, strip_article
 
 SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -176,14 +176,31 @@ def lcs_dp(a, b):
 
 @given(st.text(alphabet="abcde ", max_size=25), st.text(alphabet="abcde ", max_size=25))
 @settings(max_examples=400, deadline=None)
-def test_bit_parallel_lcs_equals_dynamic_programming(a, b):
-    assert matching._lcs_len(a, matching._lcs_masks(b), len(b)) == lcs_dp(a, b)
+def test_similarity_is_twice_the_lcs_over_the_lengths(a, b):
+    lcs = lcs_dp(a, b)
     s = similarity(a, b)
     assert 0.0 <= s <= 1.0
     assert s == similarity(b, a)
     assert (s == 1.0) == (a == b)
     if a or b:
-        assert s >= 2 * lcs_dp(a, b) / (len(a) + len(b)) - 1e-12
+        assert s >= 2 * lcs / (len(a) + len(b)) - 1e-12
+        swapped = len(a) == len(b) and lcs == len(a) - 1 and s > 2 * lcs / (len(a) + len(b))
+        assert s == 2 * lcs / (len(a) + len(b)) or (swapped and s == 1 - 1 / (2 * len(a)))
+
+
+@given(st.lists(st.text(alphabet="abcde ", min_size=1, max_size=12), min_size=1, max_size=6),
+       st.lists(st.text(alphabet="abcde ", min_size=1, max_size=12), min_size=1, max_size=6),
+       st.sampled_from([0.01, 0.5, 0.85]))
+@settings(max_examples=200, deadline=None)
+def test_batch_scores_are_the_pairwise_similarities_above_the_cutoff(queries, choices, cutoff):
+    import numpy as np
+
+    from geo.matching.similarity import close_scores
+
+    got = close_scores(queries, choices, np.array([len(c) for c in choices]), cutoff)
+    for q, (pos, sims) in zip(queries, got):
+        expected = {j: similarity(q, c) for j, c in enumerate(choices) if similarity(q, c) >= cutoff}
+        assert dict(zip(pos.tolist(), sims.tolist())) == expected
 
 
 def test_a_swap_of_two_letters_weighs_like_one_missing_letter():
@@ -511,13 +528,13 @@ def related(matcher, query, r):
     s = str(query).strip()
     if s.upper() in (r.code, r.code.lstrip("0")) or r.code in matcher._ancien_code.get(s.upper(), []):
         return True
-    m = matching._DEP_SUFFIX.match(s)
+    m = DEP_SUFFIX.match(s)
     if m:
         s = m.group(1)
     key = normalize_name(s)
     names = [r.nom] + [matcher._e_label[i] for i in range(len(matcher._e_code)) if matcher._e_code[i] == r.code]
     keys = {normalize_name(n) for n in names}
-    return key in keys or matching._strip_article(key) in {matching._strip_article(k) for k in keys}
+    return key in keys or strip_article(key) in {strip_article(k) for k in keys}
 
 
 @given(st.text(max_size=40), st.sampled_from([None, ["35"], ["22", "29", "35", "56"], ["99"]]))
@@ -550,15 +567,23 @@ def test_name_like_garbage_is_never_silently_bent_to_a_commune(matcher, text, de
 # --------------------------------------------------------------------------- speed and scale
 
 
-def test_fuzzy_with_departements_reads_only_their_postings(communes):
+def test_fuzzy_with_departements_reads_only_their_names(communes):
     m = Matcher(communes)
-    m._g_keys = m._g_ids = None  # the whole-referential index is unusable from here on
+    sub = m._subset(frozenset({"35"}))
+    assert len(sub.ids) and all(m._e_dep[i] == "35" for i in sub.ids.tolist())
+    m._subsets[None] = object()  # the whole-referential set is unusable from here on
     r = m.resolve("Domgané", ["35"])
     assert r.code == "35096"
-    pool = m._pool("domgane", frozenset({"35"}))
-    assert pool and all(m._e_dep[i] == "35" for i in pool)
-    with pytest.raises((TypeError, ValueError)):
-        m.resolve("Domgané")  # without départements the whole index is read
+    with pytest.raises((TypeError, ValueError, AttributeError)):
+        m.resolve("Domgané")  # without départements every name is read
+
+
+def test_resolve_many_batches_typos_and_agrees_with_resolve(matcher):
+    names = ["Domgané", "Vitree", "Domgané", "La Orge", "Sainte-Marie (35)", "Chapelle Fleurigne", "Redn", "", None]
+    for deps in (None, ["35"], ["35", "44", "56"]):
+        batch = matcher.resolve_many(names, deps)
+        assert batch == [matcher.resolve(n, deps) for n in names]
+        assert batch[0] is batch[2]  # a repeated string is resolved once
 
 
 SUFFIXES = ["", "-sur-Loire", "-en-Bresse", "-le-Grand", "-la-Forêt", "-du-Bois", "-les-Vignes", "-sur-Mer",
