@@ -2,13 +2,17 @@
 
 Pure Python (PyYAML, no Streamlit, no geopandas). One concern per module:
 
-    models.py     constants of the domain (missions, steps, rules) and the data model
-    problems.py   validation findings (Problem, RegistryError)
-    validation.py schema of the YAML files
+    models.py     constants of the domain (missions, steps, rules) and the data model (pydantic dataclasses)
+    fields.py     the field types of the model (strict texts, numbers, dates, source references…)
+    validation.py pydantic validation of one file, errors worded in French (« file › path : message »)
+    checks.py     domain checks once a file is well-formed (lifecycle order, perimeter rules…)
     load.py       reading + validating a registry root (load_registry, validate_registry)
+    problems.py   validation findings (Problem, RegistryError) and PublishError with its exit codes
+    schema.py     the JSON Schema of the files (python -m geo schema, data/registry/schema.json)
     citations.py  every (source, quote) pair and its check against the source documents
     sources.py    French display of sources and dates
-    store.py      publishing an import (lock, backup, atomic swap); export.py, yaml_write.py its helpers
+    store.py      publishing an import (under the lock, after a backup, by an atomic swap);
+                  files.py its filesystem steps, yaml_write.py the YAML text, export.py the listing
     quality.py    the data-quality report (registry warnings + territory discrepancies)
 
 store, export, yaml_write and quality are imported by their module path (geo.registry.store …): they

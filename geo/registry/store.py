@@ -13,14 +13,21 @@ Publishing (:func:`publish`) — what an import changes, and nothing else:
   is kept in ``perimetres/<id>.geojson``;
 - CPTS absent from the file are untouched.
 
-Safety: publications are serialised by ``fcntl.flock`` on ``<root>/.lock``; under the lock the
-registry is re-read (so two publications of different CPTS both land), a timestamped copy is made
-under ``backups`` (``data/backups/``, git-ignored), the new ``cpts/`` (and ``perimetres/``)
-directories are written and validated in ``<root>/.staging-*``, then swapped in with an atomic
-directory exchange (``renameat2(RENAME_EXCHANGE)``; two renames where the kernel cannot). On any
-error the registry is restored to the backup, byte for byte, and :class:`PublishError` says what
-happened. Old polygons are never deleted during a publication (a reader may still hold the
-previous YAML files).
+Safety: publications are serialised by ``fcntl.flock`` on ``<root>/.lock``. Under the lock, what a
+killed publication left is removed first (``<root>/.staging-*``, ``backups/.partial-*``: only the
+lock holder writes them, so none belongs to a live process); the registry is re-read, and a CPTS
+that another publication changed or created since the analysis stops the publication (two
+publications of different CPTS both land; two creating the same CPTS: the second is refused,
+PublishError.CONFLICT). Then a timestamped copy is made under ``backups`` (``data/backups/``,
+git-ignored; written as ``.partial-…`` and renamed when whole), the new ``cpts/`` (and
+``perimetres/``) directories are written and validated in ``<root>/.staging-*``, then swapped in
+with an atomic directory exchange (``renameat2(RENAME_EXCHANGE)``; two renames where the kernel
+cannot). On any error the swapped directories are put back by renames (a copy from the backup if
+that fails) and :class:`PublishError` says what happened in French, with an exit code per cause
+(read-only folder, disk full, conflict, busy…: geo/registry/problems.py). Old polygons are never
+deleted during a publication (a reader may still hold the previous YAML files). A kill between the
+``perimetres/`` and the ``cpts/`` swaps (GeoJSON imports only) leaves the new polygon folder beside
+the old CPTS files: still a valid registry, as benchmarks/bench_publish_faults.py measures.
 
 The listing export is geo/registry/export.py, the YAML text geo/registry/yaml_write.py, the
 filesystem steps geo/registry/files.py.
@@ -87,7 +94,7 @@ class PublishReport:
 
 
 def _hook(name: str) -> None:
-    """Test seam: tests monkeypatch this to fail at a given step ("staged", "swapped_perimetres")."""
+    """Test seam: tests monkeypatch this to fail at a given step ("staged", "swapped_perimetres", "swapped")."""
 
 
 def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *, today: str | None = None,
