@@ -20,8 +20,9 @@ the server does all the work a browser session costs it, and the client stays ch
 
 Prints median/p95 of click -> panel and page load per session count, the ratio of p95 to the
 one-session p95 measured in the same run, errors, and the server's RSS (peak while the step runs,
-when the benchmark started the server itself). Without ``--url`` it starts ``streamlit run app.py``
-on a free loopback port with the file watcher off (as deployed) and stops it at the end.
+summed over the app processes, when the benchmark started them). Without ``--url`` it starts
+``streamlit run app.py`` on a free loopback port with the file watcher off (as deployed) and stops
+it at the end; ``--processes 2`` starts two behind nginx (deploy/render_nginx.py, Debian's nginx).
 """
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -240,19 +243,21 @@ def rss_mb(pid: int) -> float | None:
 
 
 class RssSampler:
-    def __init__(self, pid: int | None):
-        self.pid, self.peak, self._stop = pid, None, threading.Event()
+    """Peak of the summed RSS of the app processes while a step runs."""
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.peak, self._stop = pids, None, threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            v = rss_mb(self.pid)
-            if v is not None:
-                self.peak = max(self.peak or 0.0, v)
+            values = [v for v in map(rss_mb, self.pids) if v is not None]
+            if values:
+                self.peak = max(self.peak or 0.0, sum(values))
             self._stop.wait(0.2)
 
     def __enter__(self):
-        if self.pid:
+        if self.pids:
             self._t.start()
         return self
 
@@ -293,6 +298,30 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(15)
 
 
+def start_proxy(backends: list[str], workdir: Path) -> tuple[subprocess.Popen, str]:
+    """nginx as deploy/render_nginx.py configures it, in front of *backends* (--processes N)."""
+    port = free_port()
+    cmd = [sys.executable, str(REPO_ROOT / "deploy" / "render_nginx.py"), "--listen", f"127.0.0.1:{port}",
+           "--standalone", str(workdir)]
+    for b in backends:
+        cmd += ["--backend", b]
+    subprocess.run(cmd, check=True, capture_output=True)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for _ in range(100):
+        try:
+            with opener.open(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    stop_server(proc)
+    raise SystemExit("nginx did not start")
+
+
 # --------------------------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------------------------
@@ -326,28 +355,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clicks", type=int, default=10, help="clicks per session (default 10)")
     ap.add_argument("--pause", type=float, default=0.5, help="seconds between a session's clicks (default 0.5)")
     ap.add_argument("--url", help="an already running app (loopback); default: start one on a free port")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="app processes; more than 1 puts nginx (deploy/render_nginx.py) in front of them")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     counts = [int(x) for x in args.sessions.split(",") if x.strip()]
     communes = communes_in_cpts()
-    proc, url = (None, args.url.rstrip("/")) if args.url else start_server()
+    procs: list[subprocess.Popen] = []
+    tmp = tempfile.TemporaryDirectory(prefix="bench-load-")
     try:
-        # warm-up: caches (atlas, map data, layers) filled before anything is timed
-        asyncio.run(run_step(url, 1, communes, 2, 0.0, seed=999))
+        if args.url:
+            url, what = args.url.rstrip("/"), "given"
+        else:
+            servers = [start_server() for _ in range(args.processes)]
+            procs = [p for p, _ in servers]
+            url, what = servers[0][1], "started by the benchmark, file watcher off"
+            if args.processes > 1:
+                proxy, url = start_proxy([u.removeprefix("http://") for _, u in servers], Path(tmp.name))
+                procs.append(proxy)
+                what = f"nginx in front of {args.processes} app processes (deploy/render_nginx.py)"
+        app_pids = [p.pid for p in procs[:args.processes]] if procs else []
+        # warm-up: caches (atlas, map data, layers) filled on every process before anything is timed
+        asyncio.run(run_step(url, 2 * max(1, len(app_pids)), communes, 2, 0.0, seed=999))
         steps = []
         for n in counts:
-            with RssSampler(proc.pid if proc else None) as rs:
+            with RssSampler(app_pids) as rs:
                 st = asyncio.run(run_step(url, n, communes, args.clicks, args.pause, seed=args.seed * 1000 + n))
             st.rss_peak_mb = rs.peak
             steps.append(st)
             print(f"... {n} sessions: {len(st.clicks)} clicks, {len(st.errors)} errors, {st.wall:.0f} s",
                   file=sys.stderr, flush=True)
-        print(f"server: {url} ({'started by the benchmark, file watcher off' if proc else 'given'}); "
-              f"{args.clicks} clicks/session, {args.pause} s apart; {os.cpu_count()} CPU")
+        print(f"server: {url} ({what}); {args.clicks} clicks/session, {args.pause} s apart; {os.cpu_count()} CPU")
         report(steps)
     finally:
-        if proc:
-            stop_server(proc)
+        for p in reversed(procs):
+            stop_server(p)
+        tmp.cleanup()
     return 0
 
 
