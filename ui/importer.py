@@ -31,7 +31,7 @@ S = st.session_state
 _STATUS_MARK = {"resolue": "✓", "corrigee": "✓", "ancien_nom": "✓", "choisie": "✓", "cpts_seule": "✓",
                 "sans_commune": "–", "pied": "–",
                 "non_resolue": "✗", "ambigue": "✗", "conflit": "✗", "sans_cpts": "✗", "cpts_a_preciser": "✗"}
-_FIXABLE_KINDS = {"nom_inconnu", "homonyme", "conflit_nom_code"}
+_FIXABLE_KINDS = {"nom_inconnu", "homonyme", "conflit_nom_code", "hors_territoire"}
 _REVIEW_KINDS = {"nom_corrige", "homonyme_regle", "nom_non_reconnu", "code_ecarte"}
 _MAX_FIX_WIDGETS = 60
 

@@ -18,7 +18,7 @@ from .errors import ImportFileError
 from .limits import ImportLimits, too_many
 from .readers import read_table
 from .rows import bad_id, bad_name, footer_reason, says_unknown_perimeter
-from .resolve import _apply_fix, _cand, _resolve_row, _Resolver, _row_problem, _set_resolved
+from .resolve import explain_outside, national_index, _apply_fix, _cand, _resolve_row, _Resolver, _row_problem, _set_resolved
 from .results import BLOCKING_STATUSES, ImportedTerritory, ImportProblem, ImportResult, NEW_CPTS, RowResult
 from .table import Table
 from .values import clean_cell, cpts_key, _dep_of, _dep_parser, _is_empty, parse_date, slugify, status_step
@@ -72,6 +72,9 @@ def analyze(
         rows.append(RowResult(line, "", "", "", "", "avant_entete", message="Ligne avant l'en-tête, ignorée."))
         problems.append(ImportProblem(line, text, f"Ligne avant l'en-tête (ligne {table.header_line}), ignorée.",
                                       kind="avant_entete"))
+    for title, message, blocking in table.sheets:
+        problems.append(ImportProblem(0, title, message, kind="feuille_ignoree" if blocking else "feuille_non_lue",
+                                      blocking=blocking))
     for line, why in sorted(table.repaired.items()):
         problems.append(ImportProblem(line, "", f"Encodage : {why}. Vérifiez les accents de cette ligne.",
                                       kind="encodage_repare"))
@@ -100,6 +103,11 @@ def analyze(
         code = col(cells, "insee").lstrip("'")
         dep_txt = col(cells, "departement")
         row = RowResult(line, cpts_name or cpts_id, commune, code, dep_txt, "resolue")
+        if line in table.broken:
+            row.status, row.message = "illisible", table.broken[line]
+            problems.append(ImportProblem(line, cpts_name or commune, row.message, kind="guillemet", blocking=True))
+            rows.append(row)
+            continue
         extra = {"cpts_id": cpts_id, "statut": col(cells, "statut"), "date": cells[table.columns["date_signature"].index]
                  if "date_signature" in table.columns and table.columns["date_signature"].index < len(cells) else None}
         if geo and not cpts_name and not cpts_id:
@@ -227,6 +235,11 @@ def analyze(
                                f"de la CPTS ; sans eux : {before})")
             elif r.candidates:
                 row.suggestions = [_cand(c) for c in r.candidates]
+
+    # ---- real communes outside the loaded territory (national index, when the data has it)
+    if any(r.status == "non_resolue" for r, _ in raw_rows) and (national := national_index()) is not None:
+        explain_outside([r for r, _ in raw_rows], national, set(communes["code"]),
+                        national.scope_label(set(communes["departement"])))
 
     # ---- problems for each row
     for key, members in groups.items():

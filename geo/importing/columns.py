@@ -153,7 +153,8 @@ def _missing_fields(chosen: Mapping[str, ColumnChoice], geo: bool = False) -> li
 
 def _missing_message(missing: list[str], headers: list[str], where: str, geo: bool = False) -> str:
     what = {"cpts": "le nom de la CPTS", "commune": "la commune (nom ou code INSEE)"}
-    shown = ", ".join(f"« {h[:60]}{'…' if len(h) > 60 else ''} »" for h in headers[:20] if h) or "aucun"
+    shown = ", ".join(f"« {h[:60]}{'…' if len(h) > 60 else ''} »" for h in headers[:20] if h) or (
+        "aucune propriété dans les entités" if geo else "aucun (ligne vide ou illisible)")
     lines = [f"Colonnes introuvables : {' et '.join(what[m] for m in missing)}.",
              f"En-têtes lus ({where}) : {shown}."]
     if "cpts" in missing:

@@ -39,6 +39,20 @@ def _csv_records(text: str, delim: str, limit: int | None = None,
     return out
 
 
+def _swallowed(rows: list[tuple[int, list[str]]], delim: str) -> dict[int, str]:
+    """Records where an unclosed quote swallowed the following lines: a cell spanning several lines
+    whose continuation holds the separator (a legitimate multi-line cell, an address, has none)."""
+    out = {}
+    for line, cells in rows:
+        for cell in cells:
+            if "\n" in cell and delim in cell.split("\n", 1)[1]:
+                last = line + sum(c.rstrip("\r\n").count("\n") for c in cells)
+                out[line] = (f"Guillemet « \" » non fermé : les lignes {line} à {last} du fichier sont lues comme une "
+                             f"seule cellule. Fermez ou supprimez le guillemet de la ligne {line}.")
+                break
+    return out
+
+
 def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
     decoded = decode(data)
     text, encoding, notes = decoded.text, decoded.label, decoded.notes
@@ -66,7 +80,8 @@ def _read_csv(data: bytes, name: str, limits: ImportLimits) -> Table:
         if width < 2 and len(chosen) < 2:
             continue
         return Table("csv", header_line, headers, rows, chosen, encoding=encoding, delimiter=delim,
-                     pre_header=pre, notes=notes + hnotes, trailing_empty=trailing, repaired=decoded.repaired)
+                     pre_header=pre, notes=notes + hnotes, trailing_empty=trailing, repaired=decoded.repaired,
+                     broken=_swallowed(rows, delim))
     line, headers = failures or (1, [])
     missing = ["cpts", "commune"]
     if headers:

@@ -11,13 +11,16 @@ Order (first that applies):
 4. not UTF-8 as a whole, but some lines are valid UTF-8 with accents and others are not: the file
    was pasted together from two sources; each line is decoded on its own and the Windows-1252
    lines are reported (reading it all as Windows-1252 made « CÃ´te » duplicates);
-5. a single-byte encoding: charset-normalizer chooses among Windows-1252 (also covers Latin-1 for
-   French text), DOS CP850 and Mac Roman — the encodings French spreadsheets are exported in — so
-   that « Vitr‚ » (CP850) or « VitrŽ » (Mac Roman) are read right. It is limited to these
-   candidates: left free it calls French Windows-1252 « cp1250 ». Windows-1252 when it cannot tell.
+5. a single-byte encoding among Windows-1252 (also covers Latin-1 for French text), DOS CP850 and
+   Mac Roman — the encodings French spreadsheets are exported in — so that « Vitr‚ » (CP850) or
+   « VitrŽ » (Mac Roman) are read right: the one whose accented bytes read as French letters wins,
+   Windows-1252 on a tie.
 
-Hand-written here: the order above, the per-line mixed decoding and the mojibake repair (specific
-to how regional listings get mangled); charset-normalizer does the statistical guessing.
+charset-normalizer detects UTF-16 without BOM (step 2). Kept hand-written, and why: the order
+above, the per-line mixed decoding and the mojibake repair (specific to how regional listings get
+mangled), and the single-byte choice of step 5 — evaluated, charset-normalizer called French
+Windows-1252 « cp1250 » when free, and, limited to the three candidates, still read a short upper-case
+« GÉTIGNÉ » as Mac Roman « G…TIGN… »; counting French letters is exact for this data.
 """
 from __future__ import annotations
 
@@ -53,6 +56,24 @@ def _guess(data: bytes, candidates: list[str]) -> str | None:
 
     best = from_bytes(data[:_SAMPLE], cp_isolation=candidates).best()
     return best.encoding if best is not None else None
+
+
+_FRENCH = set("àâçéèêëîïôùûüÿœæÀÂÇÉÈÊËÎÏÔÙÛÜŒÆ’“”«»–—…€°\xa0")  # no ä ö: rare in French, common misreadings
+
+
+def _single_byte_codec(data: bytes) -> str:
+    """Windows-1252, CP850 or Mac Roman: the one whose reading of the accented bytes gives French
+    letters and punctuation; Windows-1252 on a tie. (charset-normalizer's statistics read a short
+    upper-case « GÉTIGNÉ » as Mac Roman « G…TIGN… »: French text is better judged by its letters.)"""
+    sample = data[:_SAMPLE]
+    best, best_score = "cp1252", -1.0
+    for codec in _SINGLE_BYTE:
+        text = sample.decode(codec, errors="replace")
+        high = [c for c in text if ord(c) > 127]
+        score = sum(c in _FRENCH for c in high) / len(high) if high else 1.0
+        if score > best_score:
+            best, best_score = codec, score
+    return best
 
 
 def _single_byte(data: bytes, codec: str) -> str:
@@ -110,7 +131,7 @@ def _mixed(data: bytes) -> Decoded | None:
     if not (good and bad):
         return None
     bad_lines = [i for i, line in enumerate(raw) if not line.isascii() and not _utf8_ok(line)]
-    codec = _guess(b"\n".join(raw[i] for i in bad_lines), list(_SINGLE_BYTE)) or "cp1252"
+    codec = _single_byte_codec(b"\n".join(raw[i] for i in bad_lines))
     bad_set = set(bad_lines)
     out = [_single_byte(line, codec) if i in bad_set else line.decode("utf-8") for i, line in enumerate(raw)]
     label = _SINGLE_BYTE.get(codec, codec)
@@ -155,7 +176,7 @@ def decode(data: bytes) -> Decoded:
     except UnicodeDecodeError:
         d = _mixed(data)
         if d is None:
-            codec = _guess(data, list(_SINGLE_BYTE)) or "cp1252"
+            codec = _single_byte_codec(data)
             d = Decoded(_single_byte(data, codec), _SINGLE_BYTE[codec])
             if codec != "cp1252":
                 d.notes.append(f"Encodage {d.label} reconnu (export d'un ancien logiciel) : vérifiez les accents.")

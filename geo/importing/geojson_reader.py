@@ -25,10 +25,25 @@ def _read_geojson(data: bytes, name: str, limits: ImportLimits) -> Table:
     if json_depth_exceeds(text.encode("utf-8"), limits.max_depth):
         raise ImportFileError(f"Le GeoJSON imbrique plus de {limits.max_depth} niveaux de crochets ou d'accolades ; "
                               f"la limite est {limits.max_depth} (un GeoJSON réel en compte moins de 10).")
+    dupes: list[str] = []
+
+    def pairs(items):
+        out = {}
+        for k, v in items:
+            if k in out:
+                dupes.append(k)
+            out[k] = v
+        return out
+
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
         raise ImportFileError(f"GeoJSON illisible : JSON invalide ligne {e.lineno}, colonne {e.colno} ({e.msg}).") from None
+    if dupes:
+        raise ImportFileError(
+            f"GeoJSON ambigu : la clé « {dupes[0][:60]} » apparaît deux fois dans un même objet"
+            + (f" ({len(dupes)} clés en double en tout)" if len(dupes) > 1 else "")
+            + " ; selon le logiciel, c'est l'une ou l'autre valeur qui compte. Supprimez le doublon puis rechargez.")
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         feats = doc.get("features")
     elif isinstance(doc, dict) and doc.get("type") == "Feature":

@@ -130,14 +130,15 @@ _CORRECTIONS = {  # method -> (problem kind, French label) for rows used after a
 }
 
 
-_KIND_OF = {"non_resolue": "nom_inconnu", "ambigue": "homonyme", "conflit": "conflit_nom_code"}
+_KIND_OF = {"non_resolue": "nom_inconnu", "ambigue": "homonyme", "conflit": "conflit_nom_code",
+            "hors_territoire": "hors_territoire"}
 
 
 def _row_problem(row: RowResult, problems: list[ImportProblem]) -> None:
     value = row.commune or row.code_saisi
-    if row.status in ("non_resolue", "ambigue", "conflit"):
+    if row.status in ("non_resolue", "ambigue", "conflit", "hors_territoire"):
         label = {"non_resolue": "Commune inconnue", "ambigue": "Homonyme à préciser",
-                 "conflit": "Nom et code en conflit"}[row.status]
+                 "conflit": "Nom et code en conflit", "hors_territoire": "Commune hors du territoire chargé"}[row.status]
         problems.append(ImportProblem(row.line, value, f"{label} : {row.message}", row.suggestions,
                                       kind=_KIND_OF[row.status], blocking=True))
     elif row.status == "ancien_nom":
@@ -149,3 +150,36 @@ def _row_problem(row: RowResult, problems: list[ImportProblem]) -> None:
         problems.append(ImportProblem(row.line, value, f"{label} : {row.message}", alts, kind=kind))
     elif row.status == "ignoree":
         problems.append(ImportProblem(row.line, value, row.message, kind="ignoree"))
+
+
+def national_index():
+    """The national index of every French commune (geo/referential/national.py, shipped with the
+    referential), or None when this data directory has none: then unknown codes stay « inconnus »."""
+    global _NATIONAL
+    if _NATIONAL is None:
+        try:
+            from ..referential.national import NationalIndex  # noqa: PLC0415 - read on first use only
+        except ImportError:
+            _NATIONAL = False
+        else:
+            index = NationalIndex()
+            _NATIONAL = index if index else False
+    return _NATIONAL or None
+
+
+_NATIONAL = None
+
+
+def explain_outside(rows: list[RowResult], national, in_scope: set[str], scope: str) -> None:
+    """Unresolved rows naming a real commune outside the loaded territory say so (issue 11.8: Paris
+    75056 was « ni un code INSEE ni un code postal connu »). Still blocking: the referential has no
+    geometry for it; the user removes the row or loads that territory."""
+    for row in rows:
+        if row.status != "non_resolue":
+            continue
+        why = next((w for w in (national.outside(x, in_scope, scope) for x in (row.code_saisi, row.commune) if x)
+                    if w), None)
+        if why:
+            row.status = "hors_territoire"
+            row.message = f"{why} Retirez la ligne, ou chargez le référentiel de ce territoire."
+            row.suggestions = []

@@ -51,13 +51,16 @@ STATUS_LABELS = {
     "sans_geometrie": "sans polygone",
     "sans_commune": "sans commune (ignorée)",
     "pied": "pied de tableau",
+    "hors_territoire": "hors du territoire chargé",
+    "illisible": "ligne illisible",
 }
 
 
 USED_STATUSES = frozenset({"resolue", "corrigee", "ancien_nom", "choisie", "cpts_seule"})
 
 
-BLOCKING_STATUSES = frozenset({"non_resolue", "ambigue", "conflit", "sans_cpts", "cpts_a_preciser"})
+BLOCKING_STATUSES = frozenset({"non_resolue", "ambigue", "conflit", "sans_cpts", "cpts_a_preciser",
+                               "hors_territoire", "illisible"})
 
 
 @dataclass

@@ -26,6 +26,8 @@ class Table:
     trailing_empty: int = 0
     features: list[dict] | None = None  # GeoJSON: the features (geometry as shapely, WGS 84)
     repaired: dict[int, str] = field(default_factory=dict)  # CSV: line -> how its encoding was repaired
+    broken: dict[int, str] = field(default_factory=dict)    # CSV: line -> why the record is unusable
+    sheets: list[tuple[str, str, bool]] = field(default_factory=list)  # XLSX: (sheet not read, message, blocking)
 
 
 _DELIMS = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
