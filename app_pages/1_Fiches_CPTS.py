@@ -73,32 +73,6 @@ with right:
         if t.approximatif:
             st.warning("Périmètre approché : la carte montre les communes que les sources permettent d'identifier, "
                        "pas nécessairement le territoire exact.")
-
-        st.subheader("Communes du territoire")
-        table = commune_table(t, atlas.communes)
-        st.markdown(
-            f"**{plural(t.n_communes, 'commune')}**, **{plural(t.population, 'habitant')}** :green-badge[calculé]")
-        st.caption(f"INSEE, COG 2026 et populations légales {t.population_millesime} (population municipale), "
-                   "sur le périmètre décrit par les sources.")
-        frame(
-            french_table(table, {"population": FMT_INT}),
-            height=min(38 + 35 * len(table), 560),
-            column_config={
-                "code": st.column_config.TextColumn("Code INSEE", width="small"),
-                "nom": st.column_config.TextColumn("Commune"),
-                "departement": st.column_config.TextColumn("Département"),
-                "epci": st.column_config.TextColumn("EPCI (DGCL 2026)"),
-                "population": st.column_config.NumberColumn(
-                    f"Population {t.population_millesime}", help="Population municipale, INSEE (calculé)"),
-                "resolution": st.column_config.TextColumn(
-                    "Nom dans la source",
-                    help="Comment le nom écrit par la source a été rattaché à la commune du COG 2026."),
-            },
-        )
-        st.caption(
-            "« nom exact » : écrit comme au COG (à la typographie près quand « écrit … ») ; « corrigé de » : faute "
-            "de frappe corrigée automatiquement ; « ancien nom » : commune déléguée ou associée depuis une fusion ; "
-            "« d'après l'EPCI » : commune de l'intercommunalité citée par la source, absente de sa liste nominative.")
     else:
         st.subheader("Territoire")
         st.info("**Périmètre non documenté.** Aucun document source du registre ne donne la liste des communes de "
@@ -114,5 +88,40 @@ with right:
         st.markdown("**Ce que disent les sources**\n" + "\n".join(lines))
         st.caption("Sources : " + " ; ".join(md(format_source(j.source, atlas.registry))
                                             for j in dict((j.source, j) for j in c.statut.jalons).values()))
+
+# --- communes: full width under the card and the map, so every column shows on a laptop (issue 9.8) --
+if t.perimetre_connu:
+    st.subheader("Communes du territoire")
+    table = commune_table(t, atlas.communes)
+    one_dep = table["departement"].nunique() == 1
+    st.markdown(
+        f"**{plural(t.n_communes, 'commune')}**, **{plural(t.population, 'habitant')}** :green-badge[calculé]")
+    st.caption(f"INSEE, COG 2026 et populations légales {t.population_millesime} (population municipale), "
+               "sur le périmètre décrit par les sources"
+               + (f" ; département de toutes : {md(table['departement'].iloc[0])}." if one_dep and len(table) else "."))
+    frame(
+        french_table(table, {"population": FMT_INT}),
+        height=min(38 + 35 * len(table), 560),
+        # widths add up to the 905 px of the main area on a 1366 px laptop (issue 9.8); one département:
+        # said in the caption, its column would only take the room of the others
+        column_order=[c for c in table.columns if not (one_dep and c == "departement")],
+        column_config={
+            "code": st.column_config.TextColumn("Code INSEE", width=80),
+            "nom": st.column_config.TextColumn("Commune", width=180),
+            "departement": st.column_config.TextColumn("Département", width=145),
+            "epci": st.column_config.TextColumn("EPCI (DGCL 2026)", width=200),
+            "population": st.column_config.NumberColumn(
+                f"Population {t.population_millesime}", width=105, help="Population municipale, INSEE (calculé)"),
+            "resolution": st.column_config.TextColumn(
+                "Rattachement", width=190,
+                help="Comment le nom écrit par la source a été rattaché à la commune du COG 2026."),
+        },
+    )
+    st.caption(
+        "Rattachement — « nom exact » : écrit comme au COG (à la typographie près quand « écrit … ») ; « corrigé "
+        "de » : faute de frappe corrigée automatiquement ; « ancien nom » : commune déléguée ou associée depuis une "
+        "fusion ; « d'après l'EPCI » : commune de l'intercommunalité citée par la source, absente de sa liste "
+        "nominative.")
+
 
 attribution_caption()

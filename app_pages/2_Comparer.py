@@ -42,28 +42,40 @@ for i, q in df["sans_medecin_traitant_qualificatif"].items():
     if isinstance(q, str) and q:
         styler = styler.format(lambda v, q=q: f"{q} {FMT_PCT(v)}", subset=pd.IndexSlice[[i], ["sans_medecin_traitant_pct"]])
 
+# What people compare first, visible without scrolling sideways on a 1366 px laptop (issue 9.8);
+# the other columns (dates of the sources, millésime, counts of communes, ACI size, sources) open on demand.
+ESSENTIAL = ["nom", "population_declaree", "population_calculee", "ecart_pct", "sans_medecin_traitant_pct",
+             "financement", "eur_par_habitant", "date_aci"]
+everything = st.toggle("Toutes les colonnes", key="cmp_all",
+                       help="Ajoute l'étape, les dates des sources, le millésime INSEE, les communes déclarées et "
+                            "calculées, l'année du financement, la taille ACI, le périmètre et les sources.")
 frame(
-    styler, height=38 + 35 * len(shown),
+    styler, height=38 + 35 * len(shown), column_order=None if everything else ESSENTIAL,
     column_config={
-        "nom": Col.TextColumn("CPTS", pinned=True, width=260),
+        "nom": Col.TextColumn("CPTS", pinned=True, width=175),
         "statut": Col.TextColumn("Étape", help="Dernière étape du cycle de vie datée par les sources (déclaré)."),
-        "date_aci": Col.TextColumn("Date ACI", help="Signature de l'accord conventionnel interprofessionnel (déclaré)."),
-        "population_declaree": Col.NumberColumn("Population déclarée", help="Habitants annoncés par la source (déclaré)."),
+        "date_aci": Col.TextColumn("ACI signé le", width=120,
+                                   help="Signature de l'accord conventionnel interprofessionnel (déclaré)."),
+        "population_declaree": Col.NumberColumn("Pop. déclarée", width=95,
+                                                help="Habitants annoncés par la source, à sa date (déclaré)."),
         "population_declaree_date": Col.TextColumn("… à la date du", help="Date du document qui déclare la population."),
         "population_calculee": Col.NumberColumn(
-            "Population calculée", help="Somme des populations municipales INSEE des communes du périmètre (calculé)."),
+            "Pop. calculée", width=95,
+            help="Somme des populations municipales INSEE des communes du périmètre (calculé)."),
         "population_millesime": Col.NumberColumn("Millésime INSEE", help="Populations légales utilisées pour le calcul."),
-        "ecart_pct": Col.NumberColumn("Écart calculé/déclaré",
+        "ecart_pct": Col.NumberColumn("Écart", width=90,
                                       help="(calculée − déclarée) / déclarée ; millésimes et dates différents (calculé)."),
         "communes_declarees": Col.NumberColumn("Communes déclarées", help="Nombre annoncé par la source (déclaré)."),
         "communes_calculees": Col.NumberColumn("Communes COG 2026", help="Communes actuelles du périmètre (calculé)."),
-        "financement": Col.NumberColumn("Financement", help="Montant annoncé par la source (déclaré)."),
+        "financement": Col.NumberColumn("Financement", width=95, help="Montant annoncé par la source (déclaré)."),
         "financement_annee": Col.NumberColumn("Année du financement"),
         "eur_par_habitant": Col.NumberColumn(
-            "€ par habitant déclaré", help="Financement ÷ population déclarée, deux chiffres du même document (calculé)."),
+            "€ / hab.", width=90,
+            help="Financement ÷ population déclarée, deux chiffres du même document (calculé)."),
         "sans_medecin_traitant_pct": Col.NumberColumn(
-            "% sans médecin traitant", help="Part de patients sans médecin traitant donnée par la source (déclaré) ; "
-                                          "population et année varient : voir la fiche."),
+            "Sans médecin traitant", width=140,
+            help="Part de patients sans médecin traitant donnée par la source (déclaré) ; population et année "
+                 "varient : voir la fiche."),
         "taille_aci_declaree": Col.NumberColumn("Taille ACI déclarée", help="Classe de taille annoncée (déclaré)."),
         "taille_aci_calculee": Col.NumberColumn(
             "Taille ACI calculée", help="Classe de l'ACI d'après la population calculée ; non calculée pour un "

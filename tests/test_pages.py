@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -58,6 +60,28 @@ def test_fiches_deep_link_shows_the_vitre_card_and_its_communes(atlas):
     assert at.query_params["cpts"] == "pays-de-vitre"
 
 
+def test_fiches_commune_table_columns_fit_a_laptop():
+    """Issue 9.8: full width under the card and map; the département column only when there are several."""
+    at = _app("1_Fiches_CPTS.py", cpts="pays-de-vitre")
+    grid = at.dataframe[0].proto
+    assert list(grid.column_order) == ["code", "nom", "epci", "population", "resolution"]
+    assert "département de toutes : Ille-et-Vilaine (35)" in _texts(at)
+    assert json.loads(grid.columns)["resolution"]["label"] == "Rattachement"
+    at = _app("1_Fiches_CPTS.py", cpts="pays-de-redon")                     # 35, 44 and 56
+    assert list(at.dataframe[0].proto.column_order) == ["code", "nom", "departement", "epci", "population",
+                                                         "resolution"]
+
+
+def test_fiches_approximate_perimeter_said_once_and_french_plurals():
+    at = _app("1_Fiches_CPTS.py", cpts="pays-de-ploermel-coeur-de-bretagne")
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    first = next(w for w in warnings if w.startswith("Périmètre approché : "))
+    assert "approximatif" not in first.lower() and first.count("Périmètre") == 1
+    labels = [e.label for e in at.expander]
+    assert not any("(s)" in label for label in labels), labels
+    assert any(re.fullmatch(r"Qualité des données \(\d+ écarts?\)", label) for label in labels), labels
+
+
 def test_fiches_choosing_a_cpts_updates_the_url():
     at = _app("1_Fiches_CPTS.py", cpts="pays-de-vitre")
     at.selectbox(key="fiche_cpts").select("pays-de-fougeres").run()
@@ -109,6 +133,17 @@ def test_fiches_escapes_file_text(monkeypatch):
 
 
 # --- Comparer -----------------------------------------------------------------------------------
+
+def test_comparer_shows_first_what_people_compare_and_opens_the_rest():
+    """Issue 9.8: 8 columns fit a 1366 px laptop; « Toutes les colonnes » shows all 18."""
+    at = _app("2_Comparer.py")
+    assert list(at.dataframe[0].proto.column_order) == [
+        "nom", "population_declaree", "population_calculee", "ecart_pct", "sans_medecin_traitant_pct",
+        "financement", "eur_par_habitant", "date_aci"]
+    at.toggle(key="cmp_all").set_value(True).run()
+    assert not at.exception and list(at.dataframe[0].proto.column_order) == []
+    assert len(at.dataframe[0].value.columns) == 18
+
 
 def test_comparer_table_and_missions(atlas):
     at = _app("2_Comparer.py")

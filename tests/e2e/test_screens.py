@@ -116,3 +116,26 @@ def test_no_emoji_and_a_shipped_favicon(app_url, page, network_log):
         icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\").href")
         assert icon.startswith(app_url + "/media/") and icon.endswith(".png"), icon
     network_log.assert_only_local()
+
+
+# How far the grid (a canvas) would scroll sideways; which columns it shows is checked on the
+# server side in tests/test_pages.py (column_order).
+_GRID_JS = """(e) => { const s = e.querySelector('.dvn-scroller'); return {overflow: s.scrollWidth - s.clientWidth}; }"""
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PROJECTOR], ids=["1366x768", "1920x1080"])
+def test_comparer_and_fiches_tables_fit_the_screen(app_url, page, rerun, viewport):
+    """Issue 9.8: the columns people compare first are all on screen, no sideways scrolling; the
+    others open with « Toutes les colonnes »."""
+    page.set_viewport_size(viewport)
+    _open(page, app_url + "/Comparer", "Comparer les CPTS", last=LAST)
+    grid = _GRID_JS
+    comparer = page.locator('[data-testid="stDataFrame"]').first.evaluate(grid)
+    assert comparer["overflow"] <= 0, comparer
+    rerun(lambda: page.get_by_text("Toutes les colonnes").click())
+    page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+                                      return s && s.scrollWidth - s.clientWidth > 200; }""")  # 18 columns now
+
+    _open(page, app_url + "/Fiches_CPTS?cpts=pays-de-redon", "Fiches CPTS", last=LAST)   # two départements
+    fiche = page.locator('[data-testid="stDataFrame"]').first.evaluate(grid)
+    assert fiche["overflow"] <= 0, fiche
