@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ..paths import COMMUNES_PARQUET, REGISTRY_DIR
@@ -187,14 +185,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     territories = build_territories(registry, communes, matcher)
     data = export_bytes(registry, territories, dict(zip(communes["code"], communes["nom"])), fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ..exports.common import write_atomic   # atomic, and follows the umask (mkstemp alone: 0600)
+    write_atomic(path, data)
     n = sum(1 for _ in territories)
     print(f"Registre exporté dans {path} ({n} CPTS, format {fmt.upper()}).")
     return 0
