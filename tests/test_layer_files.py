@@ -24,12 +24,12 @@ def _md(tag: str) -> MapData:
 def layers(tmp_path, monkeypatch):
     """ui.data writing into tmp_path, with a map data per version tag."""
     monkeypatch.setattr(data, "GENERATED", tmp_path)
-    monkeypatch.setattr(data, "_map_data", lambda version: _md(version[-1]))
+    monkeypatch.setattr(data, "_map_data", lambda version: _md(version.rsplit('-', 1)[1]))
     data._published_layers.clear()
     data._last_touch.clear()
 
     def urls(tag: str) -> dict[str, str]:
-        version = (str(tmp_path), tag)
+        version = f"{tmp_path}-{tag}"
         monkeypatch.setattr(data, "_data_version", lambda: version)
         return data.get_layer_urls()
     yield urls
@@ -88,3 +88,29 @@ def test_serving_a_file_keeps_it_from_being_pruned(layers, tmp_path, monkeypatch
     data._last_touch.clear()
     layers("A")
     assert path.stat().st_mtime > time.time() - 60
+
+
+def test_data_version_sees_a_publish_at_once_and_an_edit_within_a_second(tmp_path, monkeypatch):
+    """The version scan is memoised (it ran 6 times per click) but a publish (the registry's cpts/
+    folder swapped) changes it on the next call, and an edit in place within VERSION_TTL_S."""
+    reg = tmp_path / "registry"
+    (reg / "cpts").mkdir(parents=True)
+    (reg / "cpts" / "a.yaml").write_text("nom: A\n")
+    parquet = tmp_path / "communes.parquet"
+    parquet.write_bytes(b"x")
+    monkeypatch.setattr(data, "REGISTRY_DIR", reg)
+    monkeypatch.setattr(data, "COMMUNES_PARQUET", parquet)
+    data._version_memo.clear()
+    v1 = data._data_version()
+    assert data._data_version() == v1
+    new = reg / ".staging" / "cpts"
+    new.mkdir(parents=True)
+    (new / "a.yaml").write_text("nom: A bis\n")
+    (reg / "cpts").rename(reg / "old")
+    new.rename(reg / "cpts")
+    v2 = data._data_version()
+    assert v2 != v1
+    (reg / "cpts" / "a.yaml").write_text("nom: A ter, plus long\n")
+    monkeypatch.setattr(data, "VERSION_TTL_S", 0.0)
+    assert data._data_version() not in (v1, v2)
+    data._version_memo.clear()

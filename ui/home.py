@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.views import facts
 from geo.formatting import fr_date, fr_int, plural
@@ -20,9 +19,10 @@ from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.search import CommuneSearch
 from geo.views.timeline import coverage_sentence, covered_at, signature_events
 from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
-from ui.data import get_atlas, get_layer_urls, get_map_data
+from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
-from ui.map import MapStyle, build_base_map, default_legend, selection_group
+from ui.map import MapStyle, default_legend
+from ui.map_component import base_map_pieces, home_selection, show_map
 from ui.text import md
 
 S = st.session_state
@@ -198,13 +198,14 @@ def render() -> None:
     with left:
         commune = S.get("commune")
         selected = [t.id for t in atlas.territories_of(commune)] if commune else ([S["cpts"]] if S.get("cpts") else [])
-        out = st_folium(
-            build_base_map(md_, get_layer_urls(), online_basemap=online, fit=S["fit_on_load"], style=style),
+        # st_folium split in two (ui/map_component.py): the base map's pieces are cached per data
+        # version and view, only the selection is rendered on a click.
+        out = show_map(
+            base_map_pieces(style, online=online, fit=S["fit_on_load"]),
+            home_selection(commune, selected),
             key="carte",
             height=780 if presentation else 680,
-            use_container_width=True,
             returned_objects=["last_object_clicked", "last_active_drawing"],
-            feature_group_to_add=selection_group(md_, commune, selected),
             center=S.get("center"),
             zoom=S.get("zoom"),
             on_change=on_map_change,

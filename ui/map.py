@@ -13,7 +13,7 @@ import folium
 from geo.mapdata import NO_CPTS_COLOR, MapData
 from geo.offline import add_online_basemaps, make_offline, new_map
 
-from .map_elements import CommuneLayer, FitOnLoad, Labels, Legend, MetricScale, OutlineLayer
+from .map_elements import CommuneLayer, FitOnLoad, Labels, Legend, MetricScale, OutlineLayer, SelectionShape
 
 
 @dataclass(frozen=True)
@@ -101,22 +101,15 @@ def _geometry_bounds(geometry: dict) -> list[list[float]]:
 def selection_group(md: MapData, commune_code: str | None, cpts_ids: list[str]) -> folium.FeatureGroup:
     """The highlighted commune and the outline of its CPTS, added without re-rendering the map.
 
-    Geometry only: no property, no text (folium.GeoJson is a plain branca template)."""
+    Geometry only: no property, no text."""
     fg = folium.FeatureGroup(name="Sélection")
     for cid in cpts_ids:
         shape = md.territory_shapes.get(cid)
         if shape:
-            folium.GeoJson(
-                {"type": "Feature", "geometry": shape, "properties": {}},
-                style_function=lambda _f: {"fill": False, "color": "#111111", "weight": 4, "dashArray": "8 5"},
-                interactive=False,
-            ).add_to(fg)
+            SelectionShape(shape, {"fill": False, "color": "#111111", "weight": 4, "dashArray": "8 5"}).add_to(fg)
     if commune_code and commune_code in md.commune_shapes:
-        folium.GeoJson(
-            {"type": "Feature", "geometry": md.commune_shapes[commune_code], "properties": {}},
-            style_function=lambda _f: {"fillColor": "#ffff00", "fillOpacity": 0.35, "color": "#000000", "weight": 3.5},
-            interactive=False,
-        ).add_to(fg)
+        SelectionShape(md.commune_shapes[commune_code],
+                       {"fillColor": "#ffff00", "fillOpacity": 0.35, "color": "#000000", "weight": 3.5}).add_to(fg)
     return fg
 
 

@@ -337,5 +337,24 @@ class CommuneLayer(DataElement):
                              "what": "contours des communes"})
 
 
+class SelectionShape(DataElement):
+    """A non-interactive outline or highlight of one geometry (the selected commune or CPTS).
+
+    Geometry and style only, no text; a DataElement so the click's rerun renders no Jinja template."""
+
+    _template = Template("""
+    {% macro script(this, kwargs) %}
+    L.geoJson({{ this.data }}.geometry, {interactive: false, style: function () { return {{ this.style }}; }})
+        .addTo({{ this._parent.get_name() }});
+    {% endmacro %}
+    """)
+
+    def __init__(self, geometry: dict, style: dict):
+        super().__init__()
+        self._name = "SelectionShape"
+        self.data = js_data({"geometry": geometry})
+        self.style = js_data(style)
+
+
 __all__ = ["js_data", "color", "Verbatim", "DataElement", "Legend", "Labels", "MetricScale", "FitOnLoad",
-           "OutlineLayer", "CommuneLayer"]
+           "OutlineLayer", "CommuneLayer", "SelectionShape"]

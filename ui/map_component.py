@@ -1,0 +1,141 @@
+"""The home map in Streamlit at the cost of a few milliseconds per rerun (issue 11: every click
+reran the whole page and re-rendered the folium figure).
+
+``st_folium`` renders the whole folium figure on every call (every Jinja template compiled and
+rendered again, ~25 ms a rerun profiled on a quiet machine, far more with twenty sessions) although
+the base map only depends on the data version and on the view (colouring, timeline day,
+presentation, basemap). So this module splits ``st_folium`` (streamlit-folium 0.27.4, pinned) in
+two halves:
+
+* :func:`base_map_pieces` — the strings ``st_folium`` computes from the figure (script, header,
+  html, asset links, bounds), cached per data version and view with st.cache_resource. A NEW
+  folium Map is built on a cache miss and thrown away: the Map object itself is never cached;
+* :func:`show_map` — the component call itself; the selection (``feature_group_to_add``) is
+  rendered through streamlit-folium's own helpers (:func:`selection_script`), cached per data
+  version, commune and CPTS (:func:`home_selection`).
+
+The component key (``generate_js_hash``), the ``on_change`` behaviour and the returned value are
+``st_folium``'s, so the browser side is unchanged: the map stays in place when only the
+selection, the centre or the zoom change.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import branca.colormap
+import folium
+import folium.elements
+import streamlit as st
+import streamlit_folium as sf
+
+from .data import _data_version, get_layer_urls, get_map_data
+from .map import MapStyle, build_base_map, selection_group
+
+
+@dataclass(frozen=True)
+class MapPieces:
+    """What st_folium sends to its iframe for a map, besides the selection."""
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+    bounds: tuple
+    zoom: float | None
+
+
+def pieces_of(m: folium.Map) -> MapPieces:
+    """st_folium's rendering of a map (same helpers, same order), as plain strings."""
+    m.get_root().render()
+    m.render()
+    html, header = sf._get_html(m), sf._get_header(m)
+    script = sf._get_map_string(m)  # renames the elements: after html/header, as st_folium does
+    css, js = [], []
+    for el in _walk(m):
+        if isinstance(el, branca.colormap.ColorMap):  # geo.offline.make_offline refuses them already
+            raise ValueError("ColorMap: st_folium would load d3 from a CDN")
+        if isinstance(el, folium.elements.JSCSSMixin):
+            css += [href for _, href in getattr(el, "default_css", [])]
+            js += [src for _, src in getattr(el, "default_js", [])]
+    try:
+        bounds = m.get_bounds()
+    except AttributeError:
+        bounds = [[None, None], [None, None]]
+    return MapPieces(script=script, header=header, html=html, map_id=sf.get_full_id(m),
+                     css_links=tuple(dict.fromkeys(css)), js_links=tuple(dict.fromkeys(js)),
+                     bounds=tuple(tuple(c) for c in bounds), zoom=m.options.get("zoom"))
+
+
+def _walk(el):
+    yield el
+    for child in getattr(el, "_children", {}).values():
+        yield from _walk(child)
+
+
+# Plain LRU caches of strings (never a folium object), keyed by hashable inputs: st.cache_resource
+# would hash the whole MapStyle (1 300 commune colours for an indicator view) on every rerun.
+@functools.lru_cache(maxsize=64)
+def _cached_pieces(version: str, urls: tuple, online: bool, fit: bool, style: MapStyle) -> MapPieces:
+    return pieces_of(build_base_map(get_map_data(), dict(urls), online_basemap=online, fit=fit, style=style))
+
+
+def base_map_pieces(style: MapStyle, online: bool = False, fit: bool = True) -> MapPieces:
+    """The home map's pieces for the current data version and this view (cached)."""
+    urls = get_layer_urls()
+    return _cached_pieces(_data_version(), tuple(sorted(urls.items())), bool(online), bool(fit), style)
+
+
+def selection_script(groups: Iterable[folium.FeatureGroup]) -> str:
+    """The selection's script, as st_folium builds it, on a throwaway map (its id is replaced by
+    the iframe's ``map_div`` anyway)."""
+    holder = folium.Map(tiles=None)
+    return "".join(sf._get_feature_group_string(fg, map=holder, idx=i) for i, fg in enumerate(groups))
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_selection(version: str, commune: str | None, cpts_ids: tuple[str, ...]) -> str:
+    return selection_script([selection_group(get_map_data(), commune, list(cpts_ids))])
+
+
+def home_selection(commune: str | None, cpts_ids: list[str]) -> str:
+    """The script of the selection (commune highlighted, its CPTS outlined), cached per data version."""
+    return _cached_selection(_data_version(), commune, tuple(cpts_ids))
+
+
+_DEFAULTS = ("last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
+             "last_object_clicked_popup", "all_drawings", "last_active_drawing", "bounds", "zoom",
+             "last_circle_radius", "last_circle_polygon", "selected_layers", "selected_tags", "last_geocoder_result")
+
+
+def show_map(pieces: MapPieces, selection: str | None, *, key: str, height: int,
+             returned_objects: Iterable[str], center=None, zoom=None, on_change: Callable | None = None):
+    """``st_folium(map, key=key, height=height, use_container_width=True, ...)`` from cached pieces.
+
+    ``selection``: a :func:`selection_script` (st_folium's ``feature_group_to_add``) or None.
+    Returns what st_folium returns (the component's value: last click, bounds…)."""
+    (south, west), (north, east) = pieces.bounds
+    defaults = dict.fromkeys(_DEFAULTS)
+    defaults["bounds"] = {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}}
+    defaults["zoom"] = pieces.zoom
+    returned = list(returned_objects)
+    defaults = {k: v for k, v in defaults.items() if k in returned}
+    hash_key = sf.generate_js_hash(pieces.script, key, False)
+
+    def _on_change():  # st_folium's: the widget's value under the caller's key, then the callback
+        st.session_state[key] = st.session_state.get(hash_key, {})
+        if on_change is not None:
+            on_change()
+
+    return sf._component_func(
+        script=pieces.script, header=pieces.header, html=pieces.html, id=pieces.map_id, key=hash_key,
+        height=height, width=None, returned_objects=returned, default=defaults, zoom=zoom, center=center,
+        feature_group=selection, return_on_hover=False,
+        layer_control=None, pixelated=False, css_links=list(pieces.css_links), js_links=list(pieces.js_links),
+        on_change=_on_change, wrap_longitude=False,
+    )
+
+
+__all__ = ["MapPieces", "pieces_of", "base_map_pieces", "selection_script", "home_selection", "show_map"]
