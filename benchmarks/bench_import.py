@@ -111,12 +111,16 @@ def main() -> None:
                   f"(nouveau processus, imports et chargements compris ; code de sortie {p.returncode})")
             print(f"   objectif ≤ 5 s pour 2 000 lignes : {'atteint' if best <= 5 else 'NON atteint'} (analyse) ; "
                   f"{'atteint' if total <= 5 else 'NON atteint'} (commande complète)")
-            s = time.perf_counter()
-            isolated = analyze_isolated(data, f"liste_{n}.csv", communes, matcher, registry, current)
-            iso = time.perf_counter() - s
+            times = []
+            for _ in range(3):  # the first one starts the worker (the page does it when it opens)
+                s = time.perf_counter()
+                isolated = analyze_isolated(data, f"liste_{n}.csv", communes, matcher, registry, current)
+                times.append(time.perf_counter() - s)
             same = isolated.to_json() == result.to_json()
-            print(f"   aperçu de la page (processus séparé, limites CPU/mémoire/durée) : {iso:.2f} s, "
-                  f"soit {iso / best:.1f} × l'analyse dans le processus ; résultat identique : {'oui' if same else 'NON'}")
+            warm = min(times[1:])
+            print(f"   aperçu de la page (processus limité, priorité basse) : {times[0]:.2f} s au premier (démarrage du "
+                  f"processus d'aperçu), puis {warm:.2f} s, soit {warm / best:.1f} × l'analyse dans le processus ; "
+                  f"résultat identique : {'oui' if same else 'NON'}")
     hostile()
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 from geo.formatting import fr_int, plural
 from geo.importing import IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFileError, ImportResult, cpts_key
 from geo.importing.limits import mega
-from geo.importing.sandbox import analyze_isolated
+from geo.importing.sandbox import analyze_isolated, warm_up
 from geo.registry import RegistryError, load_registry
 from geo.registry_store import PublishError, export_bytes, fingerprints, neutralize, publish, to_csv_bytes
 from geo.territories import build_territories
@@ -74,6 +74,7 @@ def render(root: Path, backups: Path) -> None:
         "avec le nom de la CPTS — ou la couche **GeoJSON** « CPTS et projets de CPTS » (Santégraphie, DGOS). "
         "La page montre comment chaque ligne a été comprise, ce qui changerait dans le registre, et les "
         "problèmes à corriger. Rien n'est écrit avant la publication.")
+    warm_up()  # the preview worker imports its modules while the visitor picks a file
     secret = admin_password()
     if secret is None:
         st.info("**Aperçu seulement** : aucun mot de passe administrateur n'est configuré "

@@ -4,9 +4,9 @@ The Importer page is open to anonymous visitors: its preview must not starve the
 of the (2-core, shared) server nor keep hundreds of Mo after it. So the page computes the preview
 in a child process:
 
-- a fresh interpreter (``python -m geo.importing.sandbox``): no copy of the Streamlit server's
-  threads and locks (a plain fork would), no re-run of the server's main script (multiprocessing's
-  spawn/forkserver do that);
+- a warm worker process (worker.py, a fresh interpreter started once: no copy of the Streamlit
+  server's threads and locks, which a plain fork would copy in an unknown state) forks one child
+  per preview, so a preview costs no imports;
 - at a lower priority (``os.nice``), with ``RLIMIT_CPU`` (CPU seconds) and ``RLIMIT_AS`` (address
   space beyond what the child maps once its modules and input are loaded), and a wall-clock
   deadline after which the parent kills it;
@@ -16,24 +16,27 @@ in a child process:
 
 Whatever happens in the child (limit reached, crash, MemoryError), the caller gets either the
 result or :class:`ImportFileError` with a French message: never a traceback. Input and result
-travel pickled over the child's stdin/stdout (the referential and the matcher: ≈ 3 Mo, tens of ms);
-the cost is the child's start (≈ 1 s of imports).
+travel pickled through the worker (the referential and the matcher: ≈ 3 Mo, tens of ms).
+:func:`warm_up` starts a worker ahead of the first preview (the page calls it when it opens).
 """
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
-import signal
+import select
 import subprocess
 import sys
 import threading
+import time
 from typing import Any, Callable
 
 from . import limits as _limits
 from .errors import ImportFileError
 from .limits import ImportLimits
+from .worker import write_message
 
-__all__ = ["run_limited", "analyze_isolated"]
+__all__ = ["run_limited", "analyze_isolated", "warm_up"]
 
 _SLOTS_LOCK = threading.Lock()
 _SLOTS: dict[int, threading.BoundedSemaphore] = {}
@@ -47,47 +50,89 @@ def _slots(n: int) -> threading.BoundedSemaphore:
         return _SLOTS[n]
 
 
-def _virtual_size() -> int:
-    """Current address-space size of this process, in bytes (/proc/self/statm, first field)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+_MARGIN = 30.0  # seconds the worker may take beyond the child's deadline (start, transfer)
+_POOL_LOCK = threading.Lock()
+_IDLE: list["_Worker"] = []
 
 
-def _child_main() -> None:
-    """Child side: read (func, args, kwargs, cpu, memory) from stdin, limit itself, run, answer on stdout."""
-    import resource  # noqa: PLC0415 - POSIX only, child side
+class _Worker:
+    """One warm worker process (worker.py) and its pipes; used by one thread at a time."""
 
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but the answer on stdout
-    func, args, kwargs, cpu_seconds, memory_bytes = pickle.load(sys.stdin.buffer)
-    try:
-        os.nice(10)
-    except OSError:
-        pass
-    try:
-        used = int(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
-        resource.setrlimit(resource.RLIMIT_CPU, (used + cpu_seconds, used + cpu_seconds + 5))
-        cap = _virtual_size() + memory_bytes
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    except (ValueError, OSError):
-        pass  # a hard limit lower than ours: keep it
-    try:
-        answer = ("ok", func(*args, **kwargs))
-    except ImportFileError as e:
-        answer = ("file_error", str(e))
-    except MemoryError:
-        answer = ("memory", None)
-    except Exception as e:  # noqa: BLE001 - any failure becomes a French message in the parent
-        answer = ("crash", type(e).__name__)
-    try:
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    except MemoryError:
-        data = pickle.dumps(("memory", None))
-    out.write(data)
-    out.flush()
+    def __init__(self) -> None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [_ROOT] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
+        self.proc = subprocess.Popen([sys.executable, "-m", "geo.importing.worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_ROOT, env=env)
+        self.ready = False
+        self._buf = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _read(self, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        while True:
+            if len(self._buf) >= 8:
+                n = int.from_bytes(self._buf[:8], "big")
+                if len(self._buf) >= 8 + n:
+                    data, self._buf = self._buf[8:8 + n], self._buf[8 + n:]
+                    return data
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("worker")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise EOFError("worker")
+                self._buf += chunk
+
+    def request(self, message: bytes, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        if not self.ready:
+            if self._read(deadline) != b"ready":
+                raise EOFError("worker")
+            self.ready = True
+        write_message(self.proc.stdin, message)
+        return self._read(deadline)
+
+    def close(self) -> None:
+        if self.alive():
+            self.proc.kill()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _take() -> _Worker:
+    with _POOL_LOCK:
+        while _IDLE:
+            w = _IDLE.pop()
+            if w.alive():
+                return w
+            w.close()
+    return _Worker()
+
+
+def _give(worker: _Worker) -> None:
+    with _POOL_LOCK:
+        _IDLE.append(worker)
+
+
+def warm_up() -> None:
+    """Start a worker now (it imports its modules in the background) if none is waiting."""
+    with _POOL_LOCK:
+        if any(w.alive() for w in _IDLE):
+            return
+    _give(_Worker())
+
+
+@atexit.register
+def _close_all() -> None:
+    with _POOL_LOCK:
+        while _IDLE:
+            _IDLE.pop().close()
 
 
 def _seconds(n: float) -> str:
@@ -125,28 +170,21 @@ def run_limited(func: Callable, args: tuple = (), kwargs: dict | None = None, *,
     try:
         payload = pickle.dumps((func, tuple(args), dict(kwargs or {}), limits.preview_cpu_seconds,
                                 limits.preview_memory_mb * 1_000_000), protocol=pickle.HIGHEST_PROTOCOL)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [_ROOT] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
-        proc = subprocess.Popen([sys.executable, "-m", "geo.importing.sandbox"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_ROOT, env=env)
+        message = pickle.dumps((float(limits.preview_timeout_seconds), payload), protocol=pickle.HIGHEST_PROTOCOL)
+        worker = _take()
         try:
-            out, _ = proc.communicate(payload, timeout=limits.preview_timeout_seconds)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+            out = worker.request(message, limits.preview_timeout_seconds + _MARGIN)
+        except TimeoutError:  # the worker itself hung: never reused
+            worker.close()
             raise _fail("timeout", limits) from None
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        code = proc.returncode
-        if code < 0 and -code in (signal.SIGXCPU, signal.SIGKILL):
-            raise _fail("cpu", limits)
+        except Exception:  # noqa: BLE001 - the worker died: never reused
+            worker.close()
+            raise _fail("crash", limits, "processus d'aperçu") from None
+        _give(worker)
         try:
             kind, value = pickle.loads(out)
-        except Exception:  # noqa: BLE001 - empty or cut answer: the child died
-            raise _fail("memory" if code < 0 and -code == signal.SIGSEGV else "crash", limits,
-                        f"code {code}") from None
+        except Exception:  # noqa: BLE001 - a cut answer: the child died while writing
+            raise _fail("crash", limits, "réponse incomplète") from None
         if kind == "ok":
             return value
         if kind == "file_error":
@@ -163,6 +201,3 @@ def analyze_isolated(*args: Any, limits: ImportLimits | None = None, **kwargs: A
     limits = limits or _limits.LIMITS
     return run_limited(analyze, args, dict(kwargs, limits=limits), limits=limits)
 
-
-if __name__ == "__main__":
-    _child_main()

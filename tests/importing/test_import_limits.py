@@ -145,3 +145,15 @@ def test_a_crash_in_the_child_is_a_french_message_not_a_traceback():
     with pytest.raises(ImportFileError) as e:
         run_limited(csv.field_size_limit, ("pas un nombre",))
     assert "erreur inattendue" in str(e.value) and "TypeError" in str(e.value)
+
+
+def test_a_preview_gives_its_memory_back_and_the_worker_stays_small():
+    """The child that allocated 300 Mo exits; the warm worker that forked it keeps only its modules."""
+    from geo.importing import sandbox
+    assert run_limited(allocate, (300,)) == 300_000_000
+    worker = sandbox._IDLE[-1]
+    with open(f"/proc/{worker.proc.pid}/status") as f:
+        rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    assert rss_kb < 250_000
+    # the same worker serves the next preview
+    assert run_limited(allocate, (1,)) == 1_000_000 and sandbox._IDLE[-1] is worker
