@@ -261,8 +261,8 @@ def _fixes(result: ImportResult, names: dict[str, str], h: str) -> None:
     if len(shown) > _MAX_FIX_WIDGETS:
         st.warning(f"{fr_int(len(shown) - _MAX_FIX_WIDGETS)} autres lignes à corriger : corrigez le fichier et "
                    "rechargez-le (la liste complète est dans l'onglet Problèmes).")
-    for p in other_blocking:
-        st.error(f"Ligne {p.line} : {md(p.message)}")
+    for p in other_blocking:  # line 0: a whole sheet of the workbook
+        st.error(f"{f'Ligne {p.line}' if p.line else 'Classeur'} : {md(p.message)}")
     if review:
         with st.expander(f"Corrections automatiques à vérifier ({fr_int(len(review))})"):
             for p in review[:200]:
@@ -315,7 +315,7 @@ def _problems(result: ImportResult) -> None:
     if not probs:
         st.success("Aucun problème : toutes les lignes sont utilisées.")
         return
-    table = [[p.line, "à corriger" if p.blocking else "information", p.value, p.message,
+    table = [[p.line or None, "à corriger" if p.blocking else "information", p.value, p.message,
               ", ".join(_label(x) for x in p.suggestions[:5])] for p in probs]
     header = ["Ligne", "Gravité", "Valeur", "Message", "Suggestions"]
     st.dataframe(_safe_frame(pd.DataFrame(table, columns=header)), hide_index=True, width="stretch", key="imp_probs_df")

@@ -155,7 +155,8 @@ def _text_report(result, publication, dry_run: bool) -> str:
             if p.suggestions:
                 sug = " Suggestions : " + ", ".join(
                     f"{x['nom']} ({x.get('code') or x.get('id')})" for x in p.suggestions[:5]) + "."
-            out.append(f"  ligne {p.line} [{tag}] {p.message}{sug}")
+            where = f"ligne {p.line}" if p.line else "classeur"  # 0: a whole sheet (XLSX)
+            out.append(f"  {where} [{tag}] {p.message}{sug}")
     out.append("")
     out.append(f"{fr_int(s['lignes'])} lignes : {fr_int(s['lignes_utilisees'])} utilisées, "
                f"{fr_int(s['lignes_non_utilisees'])} non utilisées ({fr_int(len(s['lignes_bloquantes']))} à corriger) ; "
