@@ -90,9 +90,7 @@ def test_streamlit_texts_are_french_and_stay_french(app_url, page, network_log, 
     texts = _ui_texts(page)
     assert not ENGLISH.search(texts), ENGLISH.findall(texts)
     # a rerun redraws widgets: still French, still lang="fr"
-    page.get_by_label("Voir les actions d'une mission").click()
-    rerun(lambda: page.get_by_role("option", name=re.compile("prévention", re.I)).click())
-    page.get_by_text("Actions de prévention sur la vaccination").first.wait_for()
+    rerun(lambda: page.get_by_text("Toutes les colonnes").click())
     grid.hover()
     page.locator('[data-testid="stElementToolbar"] button[aria-label="Télécharger en CSV"]').first.wait_for()
     assert page.evaluate("() => document.documentElement.lang") == "fr"
@@ -106,13 +104,16 @@ def test_help_icons_are_labelled_in_french(app_url, page):
     page.locator('[aria-label="Aide : CPTS"]').first.wait_for(state="attached")
 
 
-def test_no_emoji_and_a_shipped_favicon(app_url, page, network_log):
+def test_no_emoji_no_english_and_a_shipped_favicon(app_url, page, network_log):
     page.set_viewport_size(LAPTOP)
-    for path, heading in (("/", "Carte des CPTS de Bretagne"), ("/Fiches_CPTS?cpts=pays-de-vitre", "Fiches CPTS"),
-                          ("/Comparer", "Comparer les CPTS"), ("/Sources", "Sources et téléchargements")):
+    for path, heading in (("/?cpts=pays-de-vitre", "Carte des CPTS de Bretagne"),
+                          ("/Fiches_CPTS?cpts=pays-de-vitre", "Fiches CPTS"), ("/Comparer", "Comparer les CPTS"),
+                          ("/Couverture", "Couverture de la Bretagne"), ("/Sources", "Sources et téléchargements")):
         _open(page, app_url + path, heading)
+        page.wait_for_function("() => document.documentElement.lang === 'fr'")
         texts = _ui_texts(page) + page.title()
         assert not EMOJI.search(texts), (path, EMOJI.findall(texts))
+        assert not ENGLISH.search(texts), (path, ENGLISH.findall(texts))
         icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\").href")
         assert icon.startswith(app_url + "/media/") and icon.endswith(".png"), icon
     network_log.assert_only_local()
