@@ -162,8 +162,11 @@ def national_index():
         except ImportError:
             _NATIONAL = False
         else:
-            index = NationalIndex()
-            _NATIONAL = index if index else False
+            try:
+                index = NationalIndex()
+                _NATIONAL = index if index else False
+            except Exception:  # noqa: BLE001 - an unreadable index (being rebuilt?) must not stop an import
+                _NATIONAL = False
     return _NATIONAL or None
 
 
