@@ -56,8 +56,8 @@ def test_publish_from_cli_leaves_a_clean_log_and_a_working_app(tmp_path, page, n
         loop.run(listener.open())
 
         # 1. publish a new CPTS while both sessions are open (registry swapped under the app folder)
-        for _ in range(2):  # twice: the second publish swaps a directory the first one created
-            rows = NEW_CPTS_ROWS if _ == 0 else NEW_CPTS_ROWS[:1]
+        grown = NEW_CPTS_ROWS + [[NEW_CPTS_NAME, "Val-Couesnon", "35004"]]  # adds a commune, removes none
+        for rows in (NEW_CPTS_ROWS, grown):  # twice: the second swaps a directory the first one created
             done = publish(data, rows, tmp_path, cwd=tree)
             assert done.returncode == 0, done.stdout + done.stderr
         assert "Registre publié" in done.stdout
