@@ -5,9 +5,10 @@ publishes).
 One concern per module: limits.py (bounds checked before parsing, settings), scan.py (cheap counts
 of XLSX/JSON), decoding.py (bytes -> text), csv_reader.py / xlsx_reader.py / geojson_reader.py and
 readers.py (read_table), table.py (the Table and its header row), columns.py (header synonyms),
-values.py (cell text, CPTS keys, dates), resolve.py (one row), checks.py (whole-file checks),
-results.py (rows, problems, territories = the diff, summary), analysis.py (analyze), sandbox.py
-(analyze in a child process with CPU/memory/time limits, for the app), errors.py.
+values.py (cell text, CPTS keys, dates), rows.py (footers, placeholder names, « périmètre non
+connu »), resolve.py (one row; real communes outside the territory), checks.py (whole-file checks),
+results.py (rows, problems, territories = the diff with its removals, summary), analysis.py
+(analyze), sandbox.py + worker.py (analyze in a limited child process, for the app), errors.py.
 
 Pure Python (pandas/shapely/openpyxl, no Streamlit). Entry point::
 
@@ -16,11 +17,14 @@ Pure Python (pandas/shapely/openpyxl, no Streamlit). Entry point::
 
 Formats (detected from the content first, the extension second):
 
-- CSV / text: UTF-8, UTF-8 with BOM, UTF-16 with BOM (Excel « texte Unicode »), Windows-1252,
-  Latin-1; ``;``, ``,``, tab or ``|`` separated (the separator that makes the header readable wins).
-  A UTF-8 file that was saved again as Windows-1252 (« VitrÃ© ») is repaired, and said so.
-- XLSX (openpyxl): the first sheet whose header is readable; merged cells are filled from their
-  top-left cell (files under 5 Mo); formulas give their cached values, never evaluated.
+- CSV / text: UTF-8, UTF-8 with BOM, UTF-16 with or without BOM (Excel « texte Unicode »),
+  Windows-1252, Latin-1, CP850, Mac Roman, lines mixing UTF-8 and Windows-1252 (decoding.py);
+  ``;``, ``,``, tab or ``|`` separated (the separator that makes the header readable wins).
+  A UTF-8 file that was saved again as Windows-1252 (« VitrÃ© ») is repaired, and said so; an
+  unclosed quote that swallows lines is blocking.
+- XLSX (openpyxl): the first sheet whose header is readable; a list on another sheet is blocking
+  (never lost behind a note); merged cells are filled from their top-left cell (small files);
+  formulas give their cached values, never evaluated.
 - GeoJSON: one feature per CPTS (or several features per CPTS); a commune belongs to the CPTS when
   the representative point of its geometry (shapely ``point_on_surface``) falls in the polygon.
   Coordinates in WGS 84, or Lambert-93 (EPSG:2154) when the ``crs`` member says so or the
@@ -51,6 +55,8 @@ Resolution of a row (commune name and/or INSEE code, optional département):
   pre-merger names and corrected typos are reported; unresolved rows are *blocking*.
 
 Every data row ends up in ``rows`` with a status; every row that is not used is in ``problems``.
+A CPTS of the registry that would lose communes is in ``ImportResult.destructive``: the CLI and the
+page publish it only after an explicit confirmation. Sizes are bounded before parsing (limits.py).
 """
 
 from __future__ import annotations
