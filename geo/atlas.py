@@ -12,8 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .lookup import CommuneLocator
 from .matching import Matcher
+from .referential.locator import CommuneLocator
+from .referential.national import FRANCE_INDEX, NationalIndex
 from .paths import COMMUNES_PARQUET, REGISTRY_DIR
 from .referential import load_communes
 from .registry import Registry, load_registry
@@ -34,12 +35,30 @@ class Atlas:
         registry = load_registry(registry_root)
         matcher = Matcher(communes)
         territories = build_territories(registry, communes, matcher)
+        # Then the national index (read on first use only): links, search and imports say which
+        # commune lies outside the scope and since when a former code belongs to its commune. The
+        # registry's perimeters above are resolved without it: same messages, nothing more to read.
+        matcher.outside = NationalIndex(Path(communes_path).with_name(FRANCE_INDEX.name))
         return cls(communes, registry, matcher, territories, CommuneLocator(communes))
 
     def __post_init__(self):
         self._by_commune = cpts_by_commune(self.territories)
         self._by_id = {t.id: t for t in self.territories}
         self._row_of = {c: i for i, c in enumerate(self.communes["code"])}
+
+    def resolve_link_code(self, code: str) -> tuple[str | None, str | None]:
+        """A commune code from a link (``?commune=``): (current code in the referential or None,
+        French explanation or None).  « 35112 » -> ("35062", « Fleurigné fait partie de La
+        Chapelle-Fleurigné depuis le 1er janvier 2024. »); « 75056 » -> (None, « Paris (75056, …)
+        est une commune réelle, hors du territoire chargé (Bretagne, …). »)."""
+        code = str(code or "").strip().upper()
+        if code in self._row_of:
+            return code, None
+        targets = self.matcher._ancien_code.get(code, [])
+        if len(targets) == 1:
+            return targets[0], self.matcher.change_note(code).strip() or (
+                f"{code} est un ancien code INSEE de {self.matcher.nom(targets[0])} ({targets[0]}).")
+        return None, self.matcher.outside_note(code)
 
     def territory(self, cpts_id: str) -> Territory | None:
         return self._by_id.get(cpts_id)

@@ -16,5 +16,5 @@ DATA_DIR = Path(os.environ.get("CPTS_DATA_DIR") or REPO_ROOT / "data").resolve()
 COMMUNES_PARQUET = DATA_DIR / "communes.parquet"
 REGISTRY_DIR = Path(os.environ.get("CPTS_REGISTRY_DIR") or DATA_DIR / "registry").resolve()
 BACKUPS_DIR = Path(os.environ.get("CPTS_BACKUP_DIR") or DATA_DIR / "backups").resolve()
-SOURCES_YAML = Path(__file__).resolve().parent / "sources.yaml"
+SOURCES_YAML = Path(__file__).resolve().parent / "referential" / "sources.yaml"
 CACHE_DIR = REPO_ROOT / ".cache" / "sources"

@@ -6,7 +6,7 @@ import shapely
 
 from geo.views import facts
 from geo.mapdata import NO_CPTS_COLOR, build_map_data, territory_colors
-from geo.search import CommuneSearch
+from geo.referential.search import CommuneSearch
 
 
 

@@ -1,4 +1,5 @@
-"""``python -m geo build-data``: build data/communes.parquet from the declared sources."""
+"""``python -m geo build-data``: build data/communes.parquet (and the national index of commune
+codes, data/communes_france.parquet) from the declared sources."""
 from __future__ import annotations
 
 import argparse
@@ -36,4 +37,9 @@ def cmd_build_data(args: argparse.Namespace) -> int:
     referential.write_parquet(gdf, out)
     print(f"{len(gdf)} communes ({'France entière' if deps is None else ', '.join(sorted(deps))}) "
           f"écrites dans {out} ({out.stat().st_size / 1e6:.2f} Mo) en {time.perf_counter() - t0:.1f} s")
+    from ..referential import national
+    t0 = time.perf_counter()
+    index, path = national.build_and_write(out.with_name(national.FRANCE_INDEX.name))
+    print(f"{len(index)} codes de communes de toute la France (actuels, anciens, arrondissements) écrits dans "
+          f"{path} ({path.stat().st_size / 1e6:.2f} Mo) en {time.perf_counter() - t0:.1f} s")
     return 0

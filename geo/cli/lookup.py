@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from ..lookup import check_latlon, parse_latlon_line
+    from ..referential.locator import check_latlon, parse_latlon_line
     atlas = load_atlas()
 
     def show(result: dict) -> str:

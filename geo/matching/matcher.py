@@ -23,7 +23,35 @@ class Matcher(FuzzyResolver):
     present: ``population`` (orders homonyms), ``codes_postaux``,
     ``anciens_codes``, ``anciens_noms`` (list-like cells).  Other columns
     (geometry…) are ignored.
+
+    ``outside`` (optional): an index of every French commune (``geo.referential.national.
+    NationalIndex``) — then a code, postal code or name of a real commune outside this referential
+    is reported as such (never bent into a look-alike inside), and former codes / names say since
+    when they belong to their current commune.
     """
+
+    def __init__(self, communes, outside=None):
+        super().__init__(communes)
+        self.outside = outside
+        self._scope: str | None = None
+
+    def scope_label(self) -> str:
+        """« Bretagne, Loire-Atlantique, Manche et Mayenne »: what this referential covers."""
+        if self._scope is None:
+            self._scope = self.outside.scope_label(self.departements) if self.outside is not None else ""
+        return self._scope or "territoire chargé"
+
+    def outside_note(self, text) -> str | None:
+        """French sentence when ``text`` is a real commune (code, postal code, name) outside this
+        referential, None otherwise or without a national index."""
+        if self.outside is None:
+            return None
+        return self.outside.outside(cell_text(text).strip(), self._nom, self.scope_label())
+
+    def change_note(self, former_code: str) -> str:
+        """« Fleurigné fait partie de La Chapelle-Fleurigné depuis le 1er janvier 2024. » or ''."""
+        note = self.outside.change(former_code) if self.outside is not None else None
+        return f" {note}." if note else ""
 
     def resolve(self, name: str, departements: Iterable[str] | None = None) -> Resolution:
         """Resolve one commune name or INSEE code.
@@ -128,6 +156,16 @@ class Matcher(FuzzyResolver):
                     return r
         return (query, s, key, deps, outside, hint)
 
+    def _fuzzy(self, query, s, key, deps, outside: set[str], hint, ranking=None) -> Resolution:
+        if not outside and self.outside is not None:
+            # a real commune elsewhere in France is reported, never bent into a look-alike here
+            note = self.outside_note(s)
+            if note:
+                if ranking is None:
+                    ranking = self._fuzzy_rankings([key], deps)[0]
+                return self._fail(query, "non_resolu", note, [self._cand(c, sc) for c, sc, _ in ranking])
+        return super()._fuzzy(query, s, key, deps, outside, hint, ranking)
+
     def _by_code(self, query, code: str, deps, padded: bool = False) -> Resolution:
         note = " (zéro initial rétabli)" if padded else ""
         if code in self._nom:
@@ -150,6 +188,7 @@ class Matcher(FuzzyResolver):
                     f"{code} est un ancien code INSEE (commune fusionnée, déléguée ou associée) : "
                     f"la commune actuelle est {self._label(t)}."
                 )
+                msg += self.change_note(code)
                 if deps is not None and self._dep[t] not in deps:
                     msg += f" Attention : hors de {self._deps_txt(deps)}."
                 return self._done(query, t, "ancien_code", 1.0, msg)
@@ -173,6 +212,9 @@ class Matcher(FuzzyResolver):
                 + " : donnez le nom ou le code INSEE de la commune.",
                 [self._cand(c) for c in postal],
             )
+        note = self.outside_note(code)
+        if note:
+            return self._fail(query, "non_resolu", note)
         return self._fail(query, "non_resolu", f"« {code} » n'est ni un code INSEE ni un code postal connu.")
 
     def _decide(self, query, s, hits, deps, j, level, outside: set[str], hint) -> Resolution | None:
@@ -207,7 +249,10 @@ class Matcher(FuzzyResolver):
         if anc:
             via = sorted({self._e_label[i] for i in hits if self._e_code[i] == code})[0]
             name = f"« {s} »" if normalize_name(via) == normalize_name(s) else f"« {s} » (« {via} »)"
-            msg = f"{name} est une commune déléguée ou associée {de_commune(self._label(code))} depuis la fusion{article}{hint_txt}."
+            former = self.outside.former_code_of(via, code) if self.outside is not None else None
+            since = self.outside.since_code(former) if former else None
+            msg = (f"{name} est une commune déléguée ou associée {de_commune(self._label(code))} "
+                   f"{since or 'depuis la fusion'}{article}{hint_txt}.")
             if discarded:
                 msg = msg[:-1] + f" ; {len(discarded)} homonyme(s) hors de {self._deps_txt(deps)} écarté(s)."
             return self._done(query, code, "ancien_nom", 1.0, msg)

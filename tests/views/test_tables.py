@@ -14,7 +14,7 @@ from geo.views import coverage as C
 from geo.views import downloads as D
 from geo.views import sources as S
 from geo.views import tables as T
-from geo.download import load_sources
+from geo.referential.download import load_sources
 from geo.registry.quality import quality_report
 from geo.registry import MISSIONS
 

@@ -1,4 +1,4 @@
-"""Point -> commune -> CPTS.
+"""Point -> commune: which commune contains a point (the map click, `python -m geo lookup`).
 
 ``CommuneLocator`` answers "which commune contains this point" with a shapely STRtree built once;
 ``locate_many`` is vectorised (10 000 points in a few milliseconds). A point exactly on a shared
