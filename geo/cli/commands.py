@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
                ("geo.cli.importing", "geo.cli.exports")),
     "map": ("carte PNG des CPTS, hors ligne (titre, légende, sources, date)", ("geo.cli.exports",)),
     "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.cli.exports",)),
+    "editeurs": ("comptes des éditeurs qui publient (ajouter NOM, lister, retirer NOM)", ("geo.cli.editors",)),
 }
 
 HELP = {name: help_ for name, (help_, _) in COMMANDS.items()}
