@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.download import load_sources
+from geo.referential.download import load_sources
 from geo.formatting import fr_date, plural
 from geo.quality import SEVERITY_LABELS, quality_report
 from geo.views.downloads import commune_cpts_csv, quality_csv, quality_kind_label, territories_geojson

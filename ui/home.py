@@ -16,7 +16,7 @@ from geo.views import facts
 from geo.formatting import fr_date, fr_int, plural
 from geo.views.indicators import INDICATORS, classify, legend_label
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
-from geo.search import CommuneSearch
+from geo.referential.search import CommuneSearch
 from geo.views.timeline import coverage_sentence, covered_at, signature_events
 from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
 from ui.data import get_atlas, get_map_data
@@ -82,8 +82,11 @@ def on_map_change() -> None:
 
 
 def on_search() -> None:
-    hits = _search(get_atlas(), id(get_atlas())).search(S.get("q", ""))
+    search = _search(get_atlas(), id(get_atlas()))
+    hits = search.search(S.get("q", ""))
     S["hits"] = hits
+    # a former code or name says since when it belongs to its commune; a commune outside the scope says so
+    S["hits_note"] = hits[0].explication if hits else search.outside_note(S.get("q", ""))
     if hits:
         select_commune(hits[0].code, zoom_to=True)
 
@@ -100,15 +103,16 @@ def _init_from_url(atlas) -> None:
     if "init" in S:
         return
     qp = st.query_params
-    S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None,
+    S.update(init=True, commune=None, cpts=None, center=None, zoom=None, last_click=None, link_error=None, link_note=None,
              presentation=qp.get("mode") == "presentation", indicateur="cpts", timeline=False, online=False)
     S["fit_on_load"] = not (qp.get("commune") or qp.get("cpts"))
     if qp.get("commune"):
-        code = qp["commune"].strip().upper()
-        if atlas.commune(code) is not None:
+        code, why = atlas.resolve_link_code(qp["commune"])  # a former code opens its current commune
+        if code is not None:
             select_commune(code, zoom_to=True)
+            S["link_note"] = why
         else:
-            S["link_error"] = f"Le lien demande la commune « {qp['commune']} », inconnue du référentiel."
+            S["link_error"] = why or f"Le lien demande la commune « {qp['commune']} », inconnue du référentiel."
     elif qp.get("cpts"):
         if atlas.territory(qp["cpts"]) is not None:
             select_cpts(qp["cpts"])
@@ -179,6 +183,8 @@ def render() -> None:
         st.title("Carte des CPTS de Bretagne")
     if S.get("link_error"):
         st.error(md(S["link_error"]))
+    if S.get("link_note"):
+        st.info(md(S["link_note"]))
 
     labels = territory_labels(atlas) if presentation else ()
     notes, timeline_text = [], None
@@ -260,8 +266,10 @@ def sidebar(atlas) -> None:
         hits = S.get("hits")
         if hits is not None and S.get("q"):
             if not hits:
-                st.warning(f"Aucune commune trouvée pour « {md(S['q'])} ».")
-            elif len(hits) > 1:
+                st.warning(md(S["hits_note"]) if S.get("hits_note") else f"Aucune commune trouvée pour « {md(S['q'])} ».")
+            elif S.get("hits_note"):
+                st.info(md(S["hits_note"]))
+            if len(hits) > 1:
                 st.caption("Autres résultats :")
                 for h in hits[1:]:
                     st.button(md(h.label), key=f"hit-{h.code}", on_click=select_commune, args=(h.code, True),

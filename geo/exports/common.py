@@ -32,7 +32,7 @@ def millesimes() -> tuple[str | None, str | None]:
     try:
         from ..referential.download import load_sources
     except ImportError:   # before the referential package lands (issue 13 moves it)
-        from ..download import load_sources
+        from ..referential.download import load_sources
     src = load_sources()
     cog = next((str(s.meta["millesime_cog"]) for s in src.values() if s.meta.get("millesime_cog")), None)
     pop = next((str(s.meta["millesime_population"]) for s in src.values() if s.meta.get("millesime_population")), None)
