@@ -5,7 +5,8 @@
 SOURCE is the npm package ``@etalab/decoupage-administratif`` (COG 2026): its
 ``.tgz``, its unpacked ``package/`` folder, or its ``data/communes.json``.
 Without an argument it is looked for in ``$DECOUPAGE_ADMINISTRATIF``,
-``.cache/sources/`` (where ``python -m geo build-data`` downloads it) and
+``.cache/sources/`` (the version declared in geo/referential/sources.yaml, where
+``python -m geo build-data`` downloads it) and
 ``/tmp/dl/npmpkg/package``.  The JSON is turned into the columns of
 ``data/communes.parquet`` by the same function the data build uses
 (``geo.referential.parse_cog``), without geometry.  If no package is found,
@@ -50,7 +51,9 @@ def _candidates(arg: str | None) -> list[Path]:
     out = []
     if os.environ.get("DECOUPAGE_ADMINISTRATIF"):
         out.append(Path(os.environ["DECOUPAGE_ADMINISTRATIF"]))
-    out += sorted((ROOT / ".cache" / "sources").glob("*decoupage-administratif-6*.tgz"), reverse=True)
+    from geo.referential.download import load_sources
+
+    out.append(ROOT / ".cache" / "sources" / load_sources()["decoupage_administratif"].archive)
     out.append(Path("/tmp/dl/npmpkg/package"))
     return out
 

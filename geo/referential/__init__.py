@@ -9,7 +9,7 @@ One stage of the pipeline (sources → **referential** → registry → matching
 - :mod:`.build`: ``python -m geo build-data`` writes ``data/communes.parquet`` atomically;
 - :mod:`.load`: reads it back;
 - :mod:`.national`: the small national index of every French commune code and name, former codes
-  with the date of the change (``data/communes_france.json``), for what lies outside the loaded
+  with the date of the change (``data/communes_france.parquet``), for what lies outside the loaded
   scope;
 - :mod:`.locator`: point → commune (STRtree); :mod:`.search`: the app's commune search box.
 
