@@ -9,6 +9,7 @@
 - ``coverage``         how much of Brittany the documented CPTS cover, the sources' own figures
 - ``sources``          datasets and source documents tables
 - ``downloads``        CSV / GeoJSON files handed out by the pages
+- ``declared``         every declared fact of a CPTS with value, date and source id (territories --json)
 
 Import the module you need (``from geo.views.tables import comparison_table``): this package
 imports nothing itself, so loading one view does not load them all.
