@@ -100,7 +100,7 @@ def _run(func):
 
 
 def register(sub) -> None:
-    """Add ``map``, ``fiche`` and ``export`` to ``python -m geo`` (called by geo/cli.py build_parser)."""
+    """Add ``map``, ``fiche`` and ``export`` to ``python -m geo`` (called by geo/cli/__init__.py build_parser)."""
     m = sub.add_parser("map", help=HELP["map"])
     m.add_argument("--png", required=True, metavar="FICHIER", help="fichier PNG à écrire")
     m.add_argument("--cpts", metavar="ID", help="centrer la carte sur une CPTS et la mettre en évidence")
