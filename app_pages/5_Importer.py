@@ -1,6 +1,6 @@
 """Importer: load the regional listing of CPTS (CSV, XLSX, GeoJSON), check and fix it, publish it.
 
-Publishing needs ``admin_password`` in the Streamlit secrets; without it the page only previews.
+Publishing needs a signed-in editor (ui/auth.py: named accounts or OpenID Connect); visitors only preview.
 The registry root can be redirected with CPTS_REGISTRY_DIR (tests work on a copy), backups with
 CPTS_BACKUP_DIR.
 """

@@ -1,6 +1,7 @@
 """The Importer page (streamlit AppTest) on a COPY of the registry: preview without a secret, no
-publish without the right password, fixes picked from suggestions, publish with it; file text is
-escaped; formula cells are neutralised in the tables."""
+publish without a signed-in editor (tests/auth/test_auth_page.py covers the sign-in itself), fixes
+picked from suggestions, publish once signed in; file text is escaped; formula cells are
+neutralised in the tables."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from geo.auth import hash_password
 from geo.paths import REPO_ROOT
 from tests.import_support import csv_bytes, registry_copy, snapshot
 
@@ -36,11 +38,21 @@ def root(tmp_path, monkeypatch):
     return root
 
 
+EDITOR = "Testeur"
+
+
 def page(secret: str | None) -> AppTest:
+    """The page; with ``secret``, an editor account « Testeur » whose password it is."""
     at = AppTest.from_file(PAGE, default_timeout=180)
     if secret is not None:
-        at.secrets["admin_password"] = secret
+        at.secrets["editeurs"] = {EDITOR: {"hash": hash_password(secret.ljust(10, "-"))}}
     return at
+
+
+def sign_in(at: AppTest, secret: str) -> AppTest:
+    at.text_input(key="auth_nom").input(EDITOR)
+    at.text_input(key="auth_mdp").input(secret.ljust(10, "-"))
+    return next(b for b in at.button if b.label == "Se connecter").click().run()
 
 
 def upload(at: AppTest, data: bytes = LISTING, name: str = "liste.csv") -> AppTest:
@@ -72,7 +84,7 @@ def test_without_secret_the_page_only_previews(root):
     at = upload(at)
     assert not at.exception
     assert publish_button(at) is None
-    assert not [t for t in at.text_input if t.key == "imp_password"]
+    assert not [t for t in at.text_input if t.key in ("auth_mdp", "imp_password")]
     rows = frame_with(at, "Commune (fichier)")
     assert list(rows["Ligne"]) == [2, 3, 4, 5, 6]
     assert snapshot(root) == before
@@ -101,6 +113,9 @@ def test_fix_rows_then_publish_with_the_password(root):
     before = snapshot(root)
     at = upload(page("le-bon-mot").run())
     assert not at.exception
+    assert publish_button(at) is None  # not signed in: no publish control at all
+    at = sign_in(at, "le-bon-mot")
+    assert not at.exception
     button = publish_button(at)
     assert button is not None and button.disabled  # three rows to fix first
 
@@ -114,25 +129,20 @@ def test_fix_rows_then_publish_with_the_password(root):
     button = publish_button(at)
     assert button is not None and not button.disabled
 
-    at.text_input(key="imp_password").input("mauvais")
-    publish_button(at).click().run()
-    assert any("Mot de passe incorrect" in e.value for e in at.error)
     assert snapshot(root) == before
 
     # Vitré goes from 46 communes to 2: the diff says so and publishing needs the confirmation box
     diff = frame_with(at, "Changement")
     assert "périmètre réduit : −44 commune(s) (confirmation demandée)" in list(diff["Changement"])
     assert any("Suppressions à confirmer" in w.value and "perd 44 communes sur 46" in w.value for w in at.warning)
-    at.text_input(key="imp_password").input("le-bon-mot")
     publish_button(at).click().run()
     assert any("Suppressions non confirmées" in e.value for e in at.error)
     assert snapshot(root) == before
 
     at.checkbox(key="imp_confirm_removals").check()
-    at.text_input(key="imp_password").input("le-bon-mot")
     publish_button(at).click().run()
     assert not at.exception
-    assert any("Registre publié" in s.value for s in at.success), texts(at)
+    assert any("Registre publié" in s.value and "Publié par" in s.value and EDITOR in s.value for s in at.success), texts(at)
     assert "Rien à publier" in " ".join(i.value for i in at.info)  # redrawn against the published registry
     vitre = yaml.safe_load((root / "cpts" / "pays-de-vitre.yaml").read_text())
     assert vitre["perimetre"]["codes_insee"] == ["35360", "35096"]

@@ -1,5 +1,5 @@
 """The Importer page: upload a regional listing, see how every row resolved, fix rows, see the
-differences with the registry, publish (admin password from Streamlit secrets only).
+differences with the registry, publish (signed-in editors only: ui/auth.py, checked on the server).
 
 geo/importing.py does the reading and resolving, geo/registry_store.py the writing; this module
 only renders. Every text that comes from the file goes through md() (Markdown/HTML escaped) or
@@ -8,8 +8,6 @@ st.dataframe (plain text); every cell of a table or download is formula-neutrali
 from __future__ import annotations
 
 import hashlib
-import hmac
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +21,7 @@ from geo.registry import RegistryError, load_registry
 from geo.registry_store import PublishError, export_bytes, fingerprints, neutralize, publish, to_csv_bytes
 from geo.territories import build_territories
 
+from .auth import EditorRequired, require_editor, sign_in_panel
 from .data import get_atlas
 from .text import md
 
@@ -34,15 +33,6 @@ _STATUS_MARK = {"resolue": "✓", "corrigee": "✓", "ancien_nom": "✓", "chois
 _FIXABLE_KINDS = {"nom_inconnu", "homonyme", "conflit_nom_code", "hors_territoire"}
 _REVIEW_KINDS = {"nom_corrige", "homonyme_regle", "nom_non_reconnu", "code_ecarte"}
 _MAX_FIX_WIDGETS = 60
-
-
-def admin_password() -> str | None:
-    """The publish password from Streamlit secrets, or None (then the page only previews)."""
-    try:
-        value = st.secrets.get("admin_password")
-    except Exception:  # no secrets.toml at all: StreamlitSecretNotFoundError / FileNotFoundError
-        return None
-    return str(value) if value else None
 
 
 def _version(root: Path) -> tuple:
@@ -75,10 +65,9 @@ def render(root: Path, backups: Path) -> None:
         "La page montre comment chaque ligne a été comprise, ce qui changerait dans le registre, et les "
         "problèmes à corriger. Rien n'est écrit avant la publication.")
     warm_up()  # the preview worker imports its modules while the visitor picks a file
-    secret = admin_password()
-    if secret is None:
-        st.info("**Aperçu seulement** : aucun mot de passe administrateur n'est configuré "
-                "(`admin_password` dans les secrets Streamlit), la publication est désactivée. "
+    editor = sign_in_panel()  # sidebar: named editors or the organisation's sign-in (ui/auth.py)
+    if editor is None:
+        st.info("**Aperçu seulement** : la publication est réservée aux éditeurs connectés (barre latérale). "
                 "Les visiteurs de la carte ne peuvent jamais modifier les données.")
 
     atlas = get_atlas()
@@ -144,7 +133,7 @@ def render(root: Path, backups: Path) -> None:
         _diff(result, names)
     with tabs[3]:
         _problems(result)
-    _publish_box(result, root, backups, secret, prints)
+    _publish_box(result, root, backups, editor, prints)
 
 
 def _header(result: ImportResult) -> None:
@@ -323,11 +312,10 @@ def _problems(result: ImportResult) -> None:
                        file_name="problemes_import.csv", mime="text/csv", key="imp_probs_csv")
 
 
-def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | None, prints: dict) -> None:
+def _publish_box(result: ImportResult, root: Path, backups: Path, editor: str | None, prints: dict) -> None:
     st.subheader("Publier")
-    if secret is None:
-        st.caption("Aperçu seulement : la publication demande le mot de passe administrateur configuré dans les "
-                   "secrets Streamlit.")
+    if editor is None:
+        st.caption("Aperçu seulement : connectez-vous comme éditeur pour publier.")
         return
     blocking = result.blocking
     changes = result.changes
@@ -349,13 +337,13 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
         confirmed = False
         if removals:
             confirmed = st.checkbox("Je confirme le retrait de ces communes de leur CPTS", key="imp_confirm_removals")
-        pw = st.text_input("Mot de passe administrateur", type="password", key="imp_password")
         go = st.form_submit_button("Publier dans le registre", type="primary", disabled=bool(blocking) or not changes)
     if not go:
         return
-    if not hmac.compare_digest(pw.encode("utf-8"), secret.encode("utf-8")):
-        time.sleep(1.0)  # slows down guessing
-        st.error("Mot de passe incorrect : rien n'a été publié.")
+    try:
+        editor = require_editor()  # checked here, on the server, whatever the browser sent
+    except EditorRequired as e:
+        st.error(md(e))
         return
     if removals and not confirmed:  # checked here, on the server, whatever the browser sent
         st.error("Suppressions non confirmées : cochez la case de confirmation pour retirer ces communes. "
@@ -366,6 +354,7 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, secret: str | 
     except PublishError as e:
         st.error(md(e))
         return
-    S["imp_published"] = report.text().replace(str(report.backup), report.backup.name)
+    # publish() takes no editor yet: the name is shown here; the version history (issue 8.4) must record it
+    S["imp_published"] = report.text().replace(str(report.backup), report.backup.name) + f"\n\nPublié par : {editor}."
     S.pop("imp_result", None)
     st.rerun()  # redraw against the published registry; the message is shown above the uploader
