@@ -40,7 +40,8 @@ _UTF16 = {"utf_16_le": "UTF-16 LE (sans BOM)", "utf_16_be": "UTF-16 BE (sans BOM
 _BINARY = ("Fichier binaire : ce n'est ni un CSV, ni un classeur XLSX, ni un GeoJSON. "
            "Enregistrez la liste en CSV (séparateur « ; ») ou en XLSX.")
 _SAMPLE = 1 << 20
-_UTF8_SEQ = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")  # bytes given to charset-normalizer (it samples them itself)
+_UTF8_SEQ = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")  # bytes given to charset-normalizer (it samples them itself)
 
 
 @dataclass
@@ -69,7 +70,7 @@ def _single_byte_codec(data: bytes) -> str:
     best, best_score = "cp1252", -1.0
     for codec in _SINGLE_BYTE:
         text = sample.decode(codec, errors="replace")
-        high = [c for c in text if ord(c) > 127]
+        high = _NON_ASCII.findall(text)
         score = sum(c in _FRENCH for c in high) / len(high) if high else 1.0
         if score > best_score:
             best, best_score = codec, score

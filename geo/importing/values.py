@@ -33,7 +33,9 @@ def _s(v: object) -> str:
     return cell_text(v)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(s: str) -> str:
+    """« Périmètre non connu » -> "perimetre non connu" (memoised: rows repeat their names)."""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", " ", s).strip()
