@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
                ("geo.cli.importing", "geo.cli.exports")),
     "map": ("carte PNG des CPTS, hors ligne (titre, légende, sources, date)", ("geo.cli.exports",)),
     "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.cli.exports",)),
+    "history": ("versions publiées du registre (history show N : détail d'une version)", ("geo.cli.history",)),
+    "restore": ("restaure une version du registre (devient une nouvelle version)", ("geo.cli.history",)),
     "editeurs": ("comptes des éditeurs qui publient (ajouter NOM, lister, retirer NOM)", ("geo.cli.editors",)),
 }
 

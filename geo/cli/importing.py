@@ -35,6 +35,8 @@ def register(subparsers) -> None:
     i.add_argument("--confirmer-suppressions", action="store_true", dest="confirm_removals",
                    help="publie même si des CPTS du registre perdent des communes (sans cette option, la "
                         f"publication est refusée avec le code de sortie {EXIT_REMOVALS})")
+    i.add_argument("--editeur", metavar="NOM", help="nom enregistré dans l'historique des versions (défaut : "
+                                                    "l'utilisateur du système)")
     i.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
     i.add_argument("--backups", default=str(DEFAULT_BACKUPS), help=argparse.SUPPRESS)
     i.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
@@ -103,14 +105,17 @@ def cmd_import(args: argparse.Namespace) -> int:
             return _err(message, EXIT_REMOVALS)
         else:
             try:
-                report = publish(result, Path(args.registry), Path(args.backups), expected=prints)
+                from ..registry.history import os_user
+                report = publish(result, Path(args.registry), Path(args.backups), expected=prints,
+                                 editeur=getattr(args, "editeur", None) or os_user())
             except PublishError as e:
                 if args.json:
                     payload["summary"]["publication"] = {"ecrit": False, "message": str(e)}
                     print(json.dumps(payload, ensure_ascii=False, indent=1))
                 return _err(str(e), e.exit_code)
             publication = {"ecrit": True, "message": report.text(), "sauvegarde": str(report.backup),
-                           "creees": report.created, "modifiees": report.updated, "fichiers": report.files}
+                           "creees": report.created, "modifiees": report.updated, "fichiers": report.files,
+                           "version": report.version}
         payload["summary"]["publication"] = publication
 
     if args.json:

@@ -47,6 +47,7 @@ import yaml
 from geo.importing import ImportedTerritory, ImportResult, cpts_key
 from geo.paths import BACKUPS_DIR
 
+from . import history
 from .export import export_bytes, export_rows, neutralize, to_csv_bytes, to_xlsx_bytes
 from .files import (LOCK_NAME, STAGING_PREFIX, backup, clean_stale, copy_tree, fingerprints, os_error_fr,
                     registry_lock, restore, swap_in, write)
@@ -81,6 +82,7 @@ class PublishReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)     # relative paths written
+    version: int | None = None                          # number of the version recorded (history)
 
     def text(self) -> str:
         parts = []
@@ -90,7 +92,8 @@ class PublishReport:
             parts.append(f"{len(self.updated)} périmètre(s) remplacé(s) ({', '.join(self.updated)})")
         if not parts:
             parts.append("aucune modification")
-        return "Registre publié : " + " ; ".join(parts) + f". Sauvegarde : {self.backup}."
+        version = f" Version {self.version} de l'historique." if self.version else ""
+        return "Registre publié : " + " ; ".join(parts) + f". Sauvegarde : {self.backup}.{version}"
 
 
 def _hook(name: str) -> None:
@@ -98,13 +101,19 @@ def _hook(name: str) -> None:
 
 
 def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *, today: str | None = None,
-            expected: dict[str, str] | None = None) -> PublishReport:
+            expected: dict[str, str] | None = None, editeur: str | None = None,
+            versions: Path | None = None) -> PublishReport:
     """Merge the changed territories of ``result`` into the registry at ``root`` (see module doc).
 
     ``expected``: fingerprints(root) taken when the preview was computed; a CPTS changed since
     makes the publication fail (nothing written). A CPTS the analysis saw as new but that exists
     now (created by another publication meanwhile) fails too. Raises PublishError (registry
-    unchanged) with a French message and ``exit_code`` (PublishError.CONFLICT, READ_ONLY, …)."""
+    unchanged) with a French message and ``exit_code`` (PublishError.CONFLICT, READ_ONLY, …).
+
+    Every publication that changes something becomes a numbered version of the history
+    (geo/registry/history.py, in ``versions``, default ``<data dir>/versions`` beside ``root``),
+    recorded under the same lock with ``editeur`` (the signed-in editor, or the CLI's --editeur /
+    OS user); the first one also records version 1, the registry as it was."""
     root = Path(root)
     backups = Path(backups)
     if result.blocking:
@@ -116,7 +125,11 @@ def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *
     try:
         with registry_lock(root):
             clean_stale(root, backups)  # we hold the lock: what is there was left by a killed publication
-            return _publish_locked(result, root, backups, today or dt.date.today().isoformat(), expected)
+            vdir = Path(versions) if versions is not None else history.versions_dir_for(root)
+            history.recover(root, vdir)
+            history.ensure_initial(root, vdir)
+            return _publish_locked(result, root, backups, today or dt.date.today().isoformat(), expected,
+                                   _Record(vdir, editeur))
     except OSError as e:  # lock file, backup: nothing was changed in the registry
         raise os_error_fr(e, root, backups) from e
 
@@ -142,8 +155,14 @@ def _conflicts(changes, current, expected: dict[str, str] | None, root: Path) ->
     return out
 
 
+@dataclass
+class _Record:
+    vdir: Path
+    editeur: str | None
+
+
 def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
-                    expected: dict[str, str] | None) -> PublishReport:
+                    expected: dict[str, str] | None, record: _Record) -> PublishReport:
     fichier = clean_text(Path(result.fichier.replace("\\", "/")).name or "fichier importé")
     changes = [t for t in result.territories if t.changed]
     try:
@@ -161,6 +180,7 @@ def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
         return report
     staging = root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     had = {sub: (root / sub).exists() for sub in _SWAPPED}
+    pending = None
     try:
         copy_tree(root, staging)
         (staging / "perimetres").mkdir(exist_ok=True)
@@ -169,17 +189,22 @@ def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
         if errors:
             raise PublishError("Publication refusée, le registre obtenu serait invalide : "
                                + " ; ".join(str(p) for p in errors[:5]))
+        pending = history.prepare_version(record.vdir, staging, operation="import",
+                                          libelle=f"Import de « {fichier} »", editeur=record.editeur)
         _hook("staged")
         if any(p.startswith("perimetres/") for p in report.files):
             swap_in(staging / "perimetres", root / "perimetres", staging / "perimetres.old")
             _hook("swapped_perimetres")
         swap_in(staging / "cpts", root / "cpts", staging / "cpts.old")
         _hook("swapped")
+        report.version = pending.commit()["numero"]
     except BaseException as e:
         try:
             _undo(root, staging, had, report.backup)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            if pending is not None:
+                pending.discard()
         if isinstance(e, PublishError):
             raise
         if isinstance(e, OSError):
