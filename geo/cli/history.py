@@ -8,12 +8,12 @@ read-only, disk full, system error); 8 removals not confirmed. French messages o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 from ..paths import REGISTRY_DIR
+from ..registry.history import fr_datetime
 
 HELP_HISTORY = "versions publiées du registre (history show N : détail d'une version)"
 HELP_RESTORE = "restaure une version du registre (devient une nouvelle version)"
@@ -55,16 +55,6 @@ def register(subparsers) -> None:
 def _err(msg: str, code: int = 2) -> int:
     print(f"Erreur : {msg}", file=sys.stderr)
     return code
-
-
-def fr_datetime(iso: str) -> str:
-    """'2026-12-01T03:40:12Z' -> '1er décembre 2026 à 03:40 UTC'."""
-    from ..formatting import fr_date
-    try:
-        when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
-    except ValueError:
-        return iso
-    return f"{fr_date(when.date())} à {when:%H:%M} UTC"
 
 
 def _vdir(args) -> Path:

@@ -68,6 +68,16 @@ def os_user() -> str:
         return "inconnu"
 
 
+def fr_datetime(iso: str) -> str:
+    """'2026-12-01T03:40:12Z' -> '1er décembre 2026 à 03:40 UTC' (the date of a version, in French)."""
+    from ..formatting import fr_date
+    try:
+        when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    except ValueError:
+        return iso
+    return f"{fr_date(when.date())} à {when:%H:%M} UTC"
+
+
 # ---------------------------------------------------------------- trees and objects
 
 def _skip(rel_parts: tuple[str, ...]) -> bool:
