@@ -350,11 +350,11 @@ def _publish_box(result: ImportResult, root: Path, backups: Path, editor: str | 
                  "Rien n'a été publié.")
         return
     try:
-        report = publish(result, root, backups, expected=prints)
+        report = publish(result, root, backups, expected=prints, editeur=editor)
     except PublishError as e:
         st.error(md(e))
         return
-    # publish() takes no editor yet: the name is shown here; the version history (issue 8.4) must record it
+    # the version history (geo/registry/history.py) records the editor too
     S["imp_published"] = report.text().replace(str(report.backup), report.backup.name) + f"\n\nPublié par : {editor}."
     S.pop("imp_result", None)
     st.rerun()  # redraw against the published registry; the message is shown above the uploader
