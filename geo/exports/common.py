@@ -9,14 +9,12 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..formatting import fr_date, plural
+# Shared with the app (which must not import the exports): re-exported here for the exports' callers.
+from ..registry.sources import document_citation  # noqa: F401
+from ..views.registry_scope import KNOWN_CPTS_FIGURES, partial_registry_line  # noqa: F401
 
 # Default PNG size (pixels). Here, not in png.py, so that the CLI parser does not import matplotlib.
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1600, 1200
-
-# Context figures of the registry (data/registry/context.yaml) that count the CPTS known in the
-# region: recognised CPTS + projects being supported, at the date of their source.
-KNOWN_CPTS_FIGURES = ("bretagne-cpts-reconnues-2024", "bretagne-projets-2024")
 
 
 class ExportError(ValueError):
@@ -37,39 +35,6 @@ def millesimes() -> tuple[str | None, str | None]:
     cog = next((str(s.meta["millesime_cog"]) for s in src.values() if s.meta.get("millesime_cog")), None)
     pop = next((str(s.meta["millesime_population"]) for s in src.values() if s.meta.get("millesime_population")), None)
     return cog, pop
-
-
-def document_citation(source_id: str, registry) -> str:
-    """A source document as a reader can find it again: its own title, kind, publisher, place and
-    date — « Un nouveau contrat signé … » (communiqué de presse, CPTS du Pays de Vitré, ARS
-    Bretagne, CPAM d'Ille-et-Vilaine, Rennes, 29 septembre 2022) — never our internal file name."""
-    s = registry.sources.get(source_id)
-    if s is None:
-        return source_id
-    when = fr_date(s.date) + (" [date déduite]" if s.infere else "")
-    parts = [s.type, s.editeur, s.lieu, when]
-    url = getattr(s, "url", None)
-    text = f"« {s.titre} » ({', '.join(p for p in parts if p)})"
-    return text + (f" — {url}" if url else "")
-
-
-def partial_registry_line(atlas) -> str | None:
-    """« Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 » — from the registry's
-    own figures (mapped CPTS, and the context figures counting the CPTS known in the region), so a
-    screenshot shown in a meeting cannot pass for complete. None when the registry maps at least
-    as many CPTS as its sources count, or does not give the count."""
-    figures = [atlas.registry.context_figure(fid) for fid in KNOWN_CPTS_FIGURES]
-    figures = [f for f in figures if f is not None]
-    if not figures:
-        return None
-    known = int(sum(f.valeur for f in figures))
-    mapped = sum(1 for t in atlas.territories if t.perimetre_connu)
-    if mapped >= known:
-        return None
-    years = sorted({str(f.date)[:4] for f in figures if f.date})
-    when = f" en {' et '.join(years)}" if years else ""
-    return (f"Registre partiel : {plural(mapped, 'CPTS cartographiée', 'CPTS cartographiées')} "
-            f"sur {known} connues{when}")
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:

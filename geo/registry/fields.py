@@ -30,6 +30,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DEPT_PATTERN = r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 INSEE_PATTERN = r"^(?:\d{5}|2[AB]\d{3})$"
 POLYGON_PATTERN = r"^perimetres/[a-z0-9]+(?:-[a-z0-9]+)*\.geojson$"
+URL_PATTERN = r"^https?://[^\s<>\"'`]+$"
 DATE_PATTERN = r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$"
 _DATE_RE = re.compile(DATE_PATTERN)
 
@@ -39,6 +40,7 @@ PATTERN_MESSAGES = {
     DEPT_PATTERN: "code département attendu, entre guillemets (ex. \"35\")",
     INSEE_PATTERN: "code INSEE à 5 caractères attendu, entre guillemets (ex. \"35360\")",
     POLYGON_PATTERN: "chemin attendu perimetres/<id>.geojson",
+    URL_PATTERN: "adresse web attendue, commençant par https:// ou http://, sans espace",
 }
 
 # ---------------------------------------------------------------------------------------- texts
@@ -48,6 +50,8 @@ OptText = Optional[Text]
 Slug = Annotated[StrictStr, Field(pattern=SLUG_PATTERN)]
 InseeCode = Annotated[StrictStr, Field(pattern=INSEE_PATTERN)]
 PolygonPath = Annotated[StrictStr, Field(pattern=POLYGON_PATTERN)]
+# The address of a source's original (http or https only: the app shows it as a link, never fetches it).
+HttpUrlText = Annotated[StrictStr, Field(pattern=URL_PATTERN)]
 
 
 def _dept_text(value: Any) -> Any:

@@ -20,7 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from geo.paths import REGISTRY_DIR
 
-from .fields import Block, Bool, Date, Dept, InseeCode, Int, Number, OptText, PolygonPath, Slug, SourceRef, Text, Year
+from .fields import Block, Bool, Date, Dept, HttpUrlText, InseeCode, Int, Number, OptText, PolygonPath, Slug, SourceRef, Text, Year
 from .problems import Problem
 
 DEFAULT_ROOT = REGISTRY_DIR  # <repo>/data/registry
@@ -94,6 +94,7 @@ class Source:
     type: SourceType
     note: OptText = None
     infere: Bool = False
+    url: Optional[HttpUrlText] = None  # where the original is published (shown, never fetched)
 
 
 @_model

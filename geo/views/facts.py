@@ -22,6 +22,8 @@ class Figure:
     nature: str           # DECLARE | CALCULE
     origin: str           # "Communiqué de presse, Rennes, 29 septembre 2022 …" or "INSEE, populations légales 2023"
     note: str | None = None
+    source: str | None = None     # id of the source document of a déclaré figure (« voir la source »)
+    citation: str | None = None   # the registry's verbatim quote of that figure in its document
 
 
 def short_source(source_id: str, registry: Registry) -> str:
@@ -43,7 +45,8 @@ def population_figures(t: Territory, registry: Registry) -> tuple[list[Figure], 
     if pdec:
         figs.append(Figure("Population déclarée", f"{fr_int(pdec.valeur)} hab.", DECLARE,
                            short_source(pdec.source, registry),
-                           ("valeur déduite — " + (pdec.note or "")) if pdec.infere else pdec.note))
+                           ("valeur déduite — " + (pdec.note or "")) if pdec.infere else pdec.note,
+                           pdec.source, pdec.citation))
     if t.perimetre_connu:
         figs.append(Figure("Population calculée", f"{fr_int(t.population)} hab.", CALCULE, insee_origin(t),
                            "périmètre approché : valeur indicative" if t.approximatif else None))
@@ -61,7 +64,7 @@ def commune_figures(t: Territory, registry: Registry) -> list[Figure]:
     cdec = t.cpts.communes_declarees
     if cdec:
         figs.append(Figure("Communes déclarées", fr_int(cdec.valeur), DECLARE,
-                           short_source(cdec.source, registry)))
+                           short_source(cdec.source, registry), None, cdec.source, cdec.citation))
     if t.perimetre_connu:
         figs.append(Figure("Communes (COG 2026)", fr_int(t.n_communes), CALCULE, "INSEE, COG 2026"))
     return figs
@@ -79,7 +82,7 @@ def funding_figures(t: Territory, registry: Registry) -> list[Figure]:
         out.append(Figure(
             f"Financement {f.annee or ''}".strip(), fr_eur(f.montant), DECLARE,
             short_source(f.source, registry),
-            " ; ".join([f"couvre : {f.couvre}", *per] + ([f.note] if f.note else []))))
+            " ; ".join([f"couvre : {f.couvre}", *per] + ([f.note] if f.note else [])), f.source, f.citation))
     return out
 
 
@@ -93,7 +96,8 @@ def smt_figures(t: Territory, registry: Registry) -> list[Figure]:
         note = f"{s.population}, {s.perimetre}" + (f", {s.annee}" if s.annee else "") + (f" — comparaison : {comps}" if comps else "")
         if s.note:
             note += f" — {s.note}"
-        out.append(Figure("Patients sans médecin traitant", value, DECLARE, short_source(s.source, registry), note))
+        out.append(Figure("Patients sans médecin traitant", value, DECLARE, short_source(s.source, registry), note,
+                          s.source, s.citation))
     return out
 
 
@@ -108,7 +112,8 @@ def other_indicator_figures(t: Territory, registry: Registry) -> list[Figure]:
             value = f"{i.qualificatif} {value}"
         comps = "; ".join(f"{fr_pct(c.valeur) if i.unite == '%' else fr_num(c.valeur)} en {c.perimetre}" for c in i.comparaisons)
         note = "; ".join(x for x in [i.population, f"comparaison : {comps}" if comps else None, i.note] if x)
-        out.append(Figure(i.libelle, value, DECLARE, short_source(i.source, registry), note or None))
+        out.append(Figure(i.libelle, value, DECLARE, short_source(i.source, registry), note or None,
+                          i.source, i.citation))
     return out
 
 
@@ -116,7 +121,8 @@ def aci_size_figures(t: Territory, registry: Registry) -> list[Figure]:
     out = []
     d = t.cpts.taille_aci_declaree
     if d:
-        out.append(Figure("Taille ACI déclarée", str(d.valeur), DECLARE, short_source(d.source, registry)))
+        out.append(Figure("Taille ACI déclarée", str(d.valeur), DECLARE, short_source(d.source, registry), None,
+                          d.source, d.citation))
     if t.taille_aci_calculee is not None and not t.approximatif:
         src = registry.tailles_aci[0].source if registry.tailles_aci else None
         out.append(Figure("Taille ACI d'après la population calculée", str(t.taille_aci_calculee), CALCULE,

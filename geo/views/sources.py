@@ -58,6 +58,6 @@ def source_usage(registry: Registry) -> dict[str, list[str]]:
 def source_documents_table(registry: Registry) -> pd.DataFrame:
     use = source_usage(registry)
     rows = [{"id": s.id, "titre": s.titre, "editeur": s.editeur, "type": s.type, "lieu": s.lieu, "date": s.date,
-             "date_deduite": s.infere, "fichier": s.fichier, "utilisee_par": " ; ".join(use[s.id]) or None,
+             "date_deduite": s.infere, "fichier": s.fichier, "url": s.url, "utilisee_par": " ; ".join(use[s.id]) or None,
              "note": s.note} for s in registry.sources.values()]
     return pd.DataFrame(rows)

@@ -304,12 +304,15 @@ def test_missions_and_steps_constants(registry):
 
 
 def test_format_source(registry):
+    # the document's own kind, place, date, title and publisher — never the internal file name (issue 9.6)
     assert format_source("cp-vitre-2022-09-29", registry) == (
-        "Communiqué de presse, Rennes, 29 septembre 2022 "
-        "(CPTS du Pays de Vitré, ARS Bretagne, CPAM d'Ille-et-Vilaine) — 000_7be94897bc143df0.txt"
+        "Communiqué de presse, Rennes, 29 septembre 2022 — Un nouveau contrat signé entre les professionnels de "
+        "santé du territoire du pays de Vitré l’ARS et la CPAM pour une meilleure prise en charge de la population "
+        "(CPTS du Pays de Vitré, ARS Bretagne, CPAM d'Ille-et-Vilaine)"
     )
+    assert all(".txt" not in format_source(s, registry) for s in registry.sources)
     assert "[date déduite]" in format_source("cp-redon-2021-07-08", registry)
-    assert format_source("ars-hdf-paps-aci-cpts-2023", registry).startswith("Page web, 2023 (ARS Hauts-de-France)")
+    assert format_source("ars-hdf-paps-aci-cpts-2023", registry).startswith("Page web, 2023 — ARS Hauts-de-France")
     with pytest.raises(KeyError):
         format_source("inconnue", registry)
 

@@ -1,0 +1,48 @@
+"""How much of the region the registry describes: « Registre partiel : 5 CPTS cartographiées sur 37
+connues en 2024 », computed from the registry's own figures.
+
+Shared by every screen and export that shows registry-derived figures (app pages, PNG, PDF, XLSX),
+so a screenshot shown in a meeting cannot pass for complete. Pure and cheap: no pandas, no
+Streamlit, no export machinery (geo.exports.common re-exports it for the exports)."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..formatting import plural
+
+# Context figures of the registry (data/registry/context.yaml) that count the CPTS known in the
+# region: recognised CPTS + projects being supported, at the date of their source.
+KNOWN_CPTS_FIGURES = ("bretagne-cpts-reconnues-2024", "bretagne-projets-2024")
+
+
+class RegistryScope(NamedTuple):
+    mapped: int              # CPTS of the registry with a known perimeter (drawn on the map)
+    known: int               # CPTS known in the region according to the registry's context figures
+    years: tuple[str, ...]   # years of those figures, e.g. ("2024",)
+
+
+def registry_scope(atlas) -> RegistryScope | None:
+    """Mapped CPTS vs the CPTS the registry's context figures count; None when the registry does
+    not give the count."""
+    figures = [atlas.registry.context_figure(fid) for fid in KNOWN_CPTS_FIGURES]
+    figures = [f for f in figures if f is not None]
+    if not figures:
+        return None
+    known = int(sum(f.valeur for f in figures))
+    mapped = sum(1 for t in atlas.territories if t.perimetre_connu)
+    years = tuple(sorted({str(f.date)[:4] for f in figures if f.date}))
+    return RegistryScope(mapped, known, years)
+
+
+def partial_registry_line(atlas) -> str | None:
+    """« Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 » — None when the registry
+    maps at least as many CPTS as its sources count, or does not give the count."""
+    scope = registry_scope(atlas)
+    if scope is None or scope.mapped >= scope.known:
+        return None
+    when = f" en {' et '.join(scope.years)}" if scope.years else ""
+    return (f"Registre partiel : {plural(scope.mapped, 'CPTS cartographiée', 'CPTS cartographiées')} "
+            f"sur {scope.known} connues{when}")
+
+
+__all__ = ["KNOWN_CPTS_FIGURES", "RegistryScope", "registry_scope", "partial_registry_line"]
