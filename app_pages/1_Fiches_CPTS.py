@@ -14,7 +14,7 @@ from geo.views.tables import commune_table
 from ui.cards import cpts_card
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button
-from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, territory_map
+from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, partial_registry_caption, territory_map
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Fiches CPTS — Carte des CPTS")
@@ -48,6 +48,7 @@ def _label(cpts_id: str) -> str:
 
 
 st.title("Fiches CPTS")
+partial_registry_caption(atlas)
 if link_error:
     st.error(md(link_error))
 st.selectbox("CPTS", options=ids, key=KEY, format_func=_label, on_change=_on_choose,

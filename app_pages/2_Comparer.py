@@ -12,7 +12,7 @@ from geo.registry import MISSIONS
 from geo.views.tables import comparison_table, cpts_without_missions, mission_actions, missions_matrix
 from ui.data import get_atlas
 from ui.pages_common import (FMT_DATE, FMT_EUR, FMT_EUR_CENTS, FMT_INT, FMT_PCT, FMT_SIGNED_PCT1, FMT_YEAR,
-                             attribution_caption, frame, french_table)
+                             attribution_caption, frame, french_table, partial_registry_caption)
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Comparer les CPTS — Carte des CPTS")
@@ -22,6 +22,7 @@ reg = atlas.registry
 Col = st.column_config
 
 st.title("Comparer les CPTS")
+partial_registry_caption(atlas)
 st.markdown(
     f"Les **{len(atlas.territories)} CPTS du registre**, côte à côte. Une valeur **déclarée** vient d'un document "
     "source (sa date est dans la colonne voisine) ; une valeur **calculée** vient des données de l'INSEE "

@@ -11,7 +11,8 @@ from geo.views.coverage import (DEPARTEMENTS_BRETAGNE, communes_outside, context
                                 filter_communes, scope_view, signature_timeline)
 from ui.data import get_atlas, get_layer_urls, get_map_data
 from ui.map import build_base_map
-from ui.pages_common import FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, text_table
+from ui.pages_common import (FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, partial_registry_caption,
+                             text_table)
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Couverture — Carte des CPTS")
@@ -22,6 +23,7 @@ Col = st.column_config
 mapped = [t for t in atlas.territories if t.perimetre_connu]
 
 st.title("Couverture de la Bretagne")
+partial_registry_caption(atlas)
 cov = coverage_table(atlas.communes, atlas.territories)
 rec = reg.context_figure("bretagne-cpts-reconnues-2024")
 proj = reg.context_figure("bretagne-projets-2024")

@@ -1,4 +1,7 @@
-"""Sources: the datasets and documents behind every figure, the data-quality report, the downloads."""
+"""Sources: the datasets and documents behind every figure, the data-quality report, the downloads.
+
+``?document=<id>&citation=<quote>`` (the « voir la source » links of the CPTS cards) shows one source
+document instead, with the cited passage highlighted (ui/document.py)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -10,13 +13,25 @@ from geo.quality import SEVERITY_LABELS, quality_report
 from geo.views.downloads import commune_cpts_csv, quality_csv, quality_kind_label, territories_geojson
 from geo.views.sources import attribution, datasets_table, source_documents_table
 from ui.data import get_atlas
-from ui.pages_common import text_table
+from ui.document import render_document, source_link
+from ui.pages_common import partial_registry_caption, text_table
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Sources — Carte des CPTS")
 
 atlas = get_atlas()
 reg = atlas.registry
+
+
+def _all_sources() -> None:
+    st.query_params.clear()
+
+
+if "document" in st.query_params:
+    st.button("Toutes les sources", icon=":material/arrow_back:", on_click=_all_sources, key="src_back")
+    render_document(reg, st.query_params["document"], st.query_params.get("citation"))
+    partial_registry_caption(atlas)
+    st.stop()
 
 
 @st.cache_data(show_spinner="Préparation des fichiers…", max_entries=2)
@@ -29,6 +44,7 @@ def _downloads(_atlas_id: int) -> dict[str, bytes]:
 
 
 st.title("Sources et téléchargements")
+partial_registry_caption(atlas)
 
 # --- datasets ----------------------------------------------------------------------------------
 st.header("Données de référence")
@@ -48,12 +64,16 @@ st.markdown(f"{plural(len(reg.sources), 'document')} : chaque fait du registre (
 docs = source_documents_table(reg)
 docs["date"] = [fr_date(d) + (" (date déduite)" if inf else "") for d, inf in zip(docs["date"], docs["date_deduite"])]
 text_table(docs, {"titre": "Titre", "editeur": "Éditeur", "type": "Type", "date": "Date", "lieu": "Lieu",
-                  "fichier": "Fichier", "utilisee_par": "Utilisé par"})
+                  "url": "Original (adresse, non consultée par l'application)", "utilisee_par": "Utilisé par"})
+# Links built from URL-quoted ids only (ui.document.source_link); titles escaped.
+st.markdown("**Lire un document** (s'ouvre dans un nouvel onglet)\n" + "\n".join(
+    f"- {md(r.titre)} ({md(r.date)}) : "
+    + (source_link(r.id, label="lire le texte") if isinstance(r.fichier, str) else "texte non conservé dans le registre")
+    for r in docs.itertuples()))
 noted = docs[docs["note"].notna()]
 if len(noted):
     with st.expander(f"Notes du registre sur ces documents ({len(noted)})"):
-        st.markdown("\n".join(f"- **{md(r.fichier if isinstance(r.fichier, str) else r.titre)}** ({md(r.date)}) : "
-                               f"{md(r.note)}" for r in noted.itertuples()))
+        st.markdown("\n".join(f"- **{md(r.titre)}** ({md(r.date)}) : {md(r.note)}" for r in noted.itertuples()))
 
 # --- data quality --------------------------------------------------------------------------------
 st.header("Qualité des données")

@@ -1,7 +1,8 @@
 """The commune panel and the CPTS card: what a user reads after clicking a commune.
 
-Every figure says whether it is *déclaré* (source document and date) or *calculé* (INSEE
-millésime); file-provided text is escaped before it reaches Markdown."""
+Every figure says whether it is *déclaré* (source document and date, with a « voir la source » link
+to the document's page, the cited passage highlighted) or *calculé* (INSEE millésime); file-provided
+text is escaped before it reaches Markdown, links are built from URL-quoted ids (ui/document.py)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ from geo.formatting import fr_date, fr_int, plural
 from geo.registry import format_source
 from geo.territories import ECART, ERREUR, Territory
 
+from .document import source_link
 from .text import md
 
 NATURE_BADGE = {facts.DECLARE: ":blue-badge[déclaré]", facts.CALCULE: ":green-badge[calculé]"}
@@ -29,9 +31,15 @@ def approx_note(note: str | None) -> str:
     return "Périmètre approché : " + (md(text) if text else "la source ne nomme pas toutes les communes.")
 
 
+def _with_link(text: str, source_id: str | None, citation: str | None = None) -> str:
+    """Escaped ``text`` followed by « · voir la source » when the fact has a source document."""
+    link = source_link(source_id, citation)
+    return text + (f" · {link}" if link else "")
+
+
 def figure_line(f: facts.Figure) -> None:
     st.markdown(f"**{md(f.label)}** : {md(f.value)} {NATURE_BADGE[f.nature]}")
-    st.caption(md(f.origin) + (f" — {md(f.note)}" if f.note else ""))
+    st.caption(_with_link(md(f.origin) + (f" — {md(f.note)}" if f.note else ""), f.source, f.citation))
 
 
 def commune_panel(atlas: Atlas, code: str) -> None:
@@ -77,7 +85,8 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
         st.markdown(f"**Statut** : {md(facts.status_line(t))}")
         with st.expander("Étapes et dates", expanded=full):
             for j in c.statut.jalons:
-                st.markdown(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}" + (" *(date déduite)*" if j.infere else ""))
+                st.markdown(_with_link(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}"
+                                       + (" *(date déduite)*" if j.infere else ""), j.source, j.citation))
                 if j.note:
                     st.caption(md(j.note))
 
@@ -107,7 +116,8 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
             with st.expander("Professionnels impliqués", expanded=full):
                 for p in c.professionnels:
                     st.markdown(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}")
-                    st.caption(md(facts.short_source(p.source, reg)) + (f", {md(fr_date(p.date))}" if p.date else ""))
+                    st.caption(_with_link(md(facts.short_source(p.source, reg)) + (f", {md(fr_date(p.date))}" if p.date else ""),
+                                          p.source, p.citation))
 
         if c.missions:
             with st.expander("Missions (ACI) et actions de la CPTS", expanded=full):
@@ -118,7 +128,7 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
                         st.markdown("\n".join(f"- {md(a.action)}" for a in actions))
                     else:
                         st.caption("Aucune action citée par la source.")
-                st.caption("Source : " + md(format_source(c.missions.source, reg)))
+                st.caption(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source))
         else:
             st.caption("Missions : non décrites par les sources.")
 
@@ -130,4 +140,5 @@ def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
                 for n in c.notes:
                     st.markdown(f":material/edit_note: {md(n)}")
 
-        st.markdown("**Sources**\n" + "\n".join(f"- {md(format_source(s, reg))}" for s in facts.source_ids(t, reg)))
+        st.markdown("**Sources**\n" + "\n".join(_with_link(f"- {md(format_source(s, reg))}", s)
+                                                   for s in facts.source_ids(t, reg)))

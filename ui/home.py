@@ -23,6 +23,7 @@ from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, default_legend
 from ui.map_component import base_map_pieces, home_selection, show_map
+from ui.pages_common import partial_registry_caption
 from ui.text import md
 
 S = st.session_state
@@ -220,6 +221,7 @@ def render() -> None:
             st.markdown(f"**{md(timeline_text)}**")
         for n in notes:
             st.caption(md(n))
+        partial_registry_caption(atlas)
         st.caption("Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; populations : INSEE — populations "
                    "légales 2023 ; EPCI : DGCL 2026 (Licence Ouverte 2.0). Périmètres des CPTS : documents sources du "
                    "registre (page Sources).")

@@ -5,7 +5,9 @@
 - ``frame``: every st.dataframe of the pages; its text cells and column names are neutralised against
   spreadsheet formulas (ui.text.safe_frame), because Streamlit's toolbar downloads them as CSV;
 - ``territory_map``: a NEW small offline folium map of one CPTS territory (never cache it);
-- ``attribution_caption``: the referential's attribution line, built from geo/sources.yaml.
+- ``attribution_caption``: the referential's attribution line, built from geo/sources.yaml;
+- ``partial_registry_caption``: « Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 »,
+  the registry's own figures (geo.views.registry_scope, the line the exports print too).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import streamlit as st
 from geo.referential.download import load_sources
 from geo.formatting import fr_date, fr_eur, fr_int, fr_pct
 from geo.mapdata import MapData
+from geo.views.registry_scope import partial_registry_line
 from geo.views.sources import attribution
 from geo.views.tables import NON_RENSEIGNE
 from geo.territories import Territory
@@ -84,6 +87,14 @@ def attribution_caption() -> None:
     st.caption(md(_attribution()) + " Détail sur la page Sources.")
 
 
+def partial_registry_caption(atlas) -> None:
+    """One short line under every map, table and page of registry figures, so a screenshot cannot
+    pass for complete; nothing when the registry maps every CPTS its sources count."""
+    line = partial_registry_line(atlas)
+    if line:
+        st.caption(f":orange[:material/info:] **{md(line)}**")
+
+
 def territory_map(md_: MapData, t: Territory, color: str) -> folium.Map:
     """The communes of one territory filled with its colour, its outline and the département borders.
 
@@ -92,5 +103,5 @@ def territory_map(md_: MapData, t: Territory, color: str) -> folium.Map:
     return _territory_map(md_, get_layer_urls(), t.id, list(t.codes), color)
 
 
-__all__ = ["french_table", "frame", "text_table", "territory_map", "attribution_caption", "FMT_INT", "FMT_YEAR", "FMT_DATE", "FMT_EUR",
+__all__ = ["french_table", "frame", "text_table", "territory_map", "attribution_caption", "partial_registry_caption", "FMT_INT", "FMT_YEAR", "FMT_DATE", "FMT_EUR",
            "FMT_EUR_CENTS", "FMT_PCT", "FMT_PCT1", "FMT_SIGNED_PCT1", "FMT_BOOL"]
