@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..formatting import plural
 from ..paths import REGISTRY_DIR
 from .commands import HELP
 from .common import load_atlas
@@ -24,9 +25,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = validate_registry(Path(args.registry))
     errors = [p for p in problems if p.severity == "erreur"]
     for p in problems:
-        print(f"[{p.severity}] {p}")
+        print(p)   # « [avertissement] cpts/x.yaml › perimetre.communes : … » (str(Problem) has the severity)
     if errors:
-        print(f"Registre invalide : {len(errors)} erreur(s).")
+        print(f"Registre invalide : {plural(len(errors), 'erreur')}.")
         return 1
     report = quality_report(load_atlas())
     print(report.text)

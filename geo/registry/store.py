@@ -45,6 +45,7 @@ from pathlib import Path
 import yaml
 
 from geo.importing import ImportedTerritory, ImportResult, cpts_key
+from geo.formatting import plural
 from geo.paths import BACKUPS_DIR
 
 from . import history
@@ -87,9 +88,10 @@ class PublishReport:
     def text(self) -> str:
         parts = []
         if self.created:
-            parts.append(f"{len(self.created)} CPTS créée(s) ({', '.join(self.created)})")
+            parts.append(f"{plural(len(self.created), 'CPTS créée', 'CPTS créées')} ({', '.join(self.created)})")
         if self.updated:
-            parts.append(f"{len(self.updated)} périmètre(s) remplacé(s) ({', '.join(self.updated)})")
+            parts.append(f"{plural(len(self.updated), 'périmètre remplacé', 'périmètres remplacés')} "
+                         f"({', '.join(self.updated)})")
         if not parts:
             parts.append("aucune modification")
         version = f" Version {self.version} de l'historique." if self.version else ""
