@@ -91,6 +91,8 @@ def _detail(meta: dict, diff: dict) -> None:
     if meta["numero"] > 1:
         lines += [f"- Source ajoutée : {md(s['titre'])} ({md(s['id'])})" for s in diff["sources_ajoutees"]]
         lines += [f"- Source retirée : {md(s['titre'])} ({md(s['id'])})" for s in diff["sources_retirees"]]
+        if diff.get("sources_citees"):
+            lines.append("- Sources citées : " + md(", ".join(diff["sources_citees"])))
         lines += [f"- Document ajouté : {md(d)}" for d in diff["documents_ajoutes"]]
         lines += [f"- Document retiré : {md(d)}" for d in diff["documents_retires"]]
         lines += [f"- Autre fichier modifié : {md(d)}" for d in diff["autres_fichiers"]]

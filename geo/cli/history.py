@@ -121,6 +121,8 @@ def detail_lines(meta: dict, diff: dict) -> list[str]:
         out.append(f"+ source : {s['titre']} ({s['id']})")
     for s in diff["sources_retirees"]:
         out.append(f"− source : {s['titre']} ({s['id']})")
+    if diff.get("sources_citees"):
+        out.append("Sources citées par les changements : " + ", ".join(diff["sources_citees"]))
     out += [f"+ document : {d}" for d in diff["documents_ajoutes"]]
     out += [f"− document : {d}" for d in diff["documents_retires"]]
     out += [f"~ fichier : {d}" for d in diff["autres_fichiers"]]

@@ -7,7 +7,8 @@ for ``data/registry/``; :func:`versions_dir_for`)::
     versions/0001/manifest.json     {"fichiers": {"cpts/auray.yaml": "<sha256>", …}}
     versions/0001/diff.json         the changes from the previous version (history_diff.tree_diff)
     versions/0001/meta.json         numero, date (UTC ISO), editeur, operation, libelle, resume,
-                                    compte, sources, documents, restaure — written last
+                                    compte, sources, documents, sources_citees,
+                                    restaure — written last
 
 Why content-addressed files rather than a full copy per version: a publication changes a few
 CPTS files, and the registry also holds the source documents (imported spreadsheets included);
@@ -242,6 +243,7 @@ def prepare_version(vdir: Path, new_root: Path, *, operation: str, libelle: str,
         "compte": history_diff.counts(diff),
         "sources": diff["sources_ajoutees"],
         "documents": diff["documents_ajoutes"],
+        "sources_citees": diff["sources_citees"],
         "restaure": restaure,
         "fichiers": len(manifest),
     }

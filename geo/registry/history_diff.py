@@ -51,7 +51,7 @@ def tree_diff(old: dict[str, str], new: dict[str, str], read_old: Reader, read_n
     """The changes from the ``old`` tree to the ``new`` one (manifests: path -> sha256)."""
     out: dict[str, list] = {"cpts_ajoutees": [], "cpts_supprimees": [], "cpts_modifiees": [],
                             "sources_ajoutees": [], "sources_retirees": [], "documents_ajoutes": [],
-                            "documents_retires": [], "autres_fichiers": []}
+                            "documents_retires": [], "autres_fichiers": [], "sources_citees": []}
     changed = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
     for rel in changed:
         if rel.startswith("cpts/") and rel.endswith(".yaml") and rel.count("/") == 1:
@@ -67,7 +67,23 @@ def tree_diff(old: dict[str, str], new: dict[str, str], read_old: Reader, read_n
             out["documents_ajoutes" if rel in new else "documents_retires"].append(rel)
         else:
             out["autres_fichiers"].append(rel)
+    out["sources_citees"] = sorted(set(out["sources_citees"]))
     return out
+
+
+def _cited(value: Any, found: list[str]) -> None:
+    """Source ids (``source: …``) and imported file names (``source_import.fichier``) inside a fact."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "source" and isinstance(v, str):
+                found.append(v)
+            elif k == "source_import" and isinstance(v, dict) and v.get("fichier"):
+                found.append(f"fichier importé : {v['fichier']}")
+            else:
+                _cited(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _cited(v, found)
 
 
 def _cpts_change(rel, old, new, read_old, read_new, out) -> None:
@@ -77,6 +93,7 @@ def _cpts_change(rel, old, new, read_old, read_new, out) -> None:
     nom = str((after or before or {}).get("nom", cid)) if isinstance(after or before, dict) else cid
     if rel not in old:
         out["cpts_ajoutees"].append({"id": cid, "nom": nom, "communes": len(_communes(after))})
+        _cited(after, out["sources_citees"])
         return
     if rel not in new:
         out["cpts_supprimees"].append({"id": cid, "nom": nom, "communes": len(_communes(before))})
@@ -87,6 +104,8 @@ def _cpts_change(rel, old, new, read_old, read_new, out) -> None:
     b = before if isinstance(before, dict) else {}
     a = after if isinstance(after, dict) else {}
     facts = [k for k in list(b) + [k for k in a if k not in b] if b.get(k) != a.get(k)]
+    for k in facts:
+        _cited(a.get(k), out["sources_citees"])
     if (added or removed) and "perimetre" in facts:
         facts.remove("perimetre")  # said by the communes lists
     out["cpts_modifiees"].append({"id": cid, "nom": nom, "communes_ajoutees": added,

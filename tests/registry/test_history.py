@@ -68,6 +68,7 @@ def test_publish_twice_gives_three_versions_with_editor_and_summary(root, backup
     d2 = history.read_diff(vdir, 2)
     assert [c["nom"] for c in d2["cpts_ajoutees"]] == ["CPTS de Brocéliande"]
     assert "CPTS ajoutée" in v2["resume"] and "Brocéliande" in v2["resume"]
+    assert "fichier importé : liste.csv" in v2["sources_citees"]
     d3 = history.read_diff(vdir, 3)
     [b] = d3["cpts_modifiees"]
     assert b["communes_ajoutees"] == [{"code": "35023", "nom": "Bédée"}] and b["communes_retirees"] == []
@@ -184,3 +185,24 @@ def test_concurrent_publish_and_history_reads(root, backups, communes, matcher):
     child.join()
     assert q.get(timeout=5) == 2
     assert history.list_versions(vdir)[0] == 2 and seen <= {1, 2}
+
+
+def test_failed_restore_changes_nothing(root, backups, communes, matcher, monkeypatch):
+    """A restore failing after some entries were already replaced (here: the cpts/ swap, the last one)
+    puts every entry back: the registry stays byte-identical and no version is recorded."""
+    from geo.registry import restore as registry_restore
+    do_publish(root, backups, FIRST, communes, matcher)
+    before = snapshot(root)
+    real_swap = registry_restore.swap_in
+
+    def failing(new, live, old):
+        if live.name == "cpts":
+            raise OSError(28, "No space left on device", str(live))
+        return real_swap(new, live, old)
+    monkeypatch.setattr(registry_restore, "swap_in", failing)
+    with pytest.raises(PublishError) as e:
+        restore_version(root, 1, editeur="x", backups=backups, confirm_removals=True)
+    assert e.value.exit_code == 6 and "disque" in str(e.value)
+    vdir = history.versions_dir_for(root)
+    assert snapshot(root) == before and history.numbers(vdir) == [1, 2]
+    assert not list(vdir.glob(".partial-*")) and not list(root.glob(".staging-*"))
