@@ -25,6 +25,11 @@ Safety (same rules as the publication, geo/registry/store.py):
   the next holder of the lock keeps it if the live registry is exactly its content, else drops it;
 * objects are written to a temporary name and renamed, so an object is never half-written.
 
+Another way of publishing (the in-app editor) records its version the same way, holding the lock:
+``recover(root, vdir)`` and ``ensure_initial(root, vdir)`` first, then ``prepare_version(vdir, staging,
+operation="modification", libelle=…, editeur=…)`` once the new tree is staged and validated,
+``pending.commit()`` right after the swap, ``pending.discard()`` if anything fails.
+
 Version 1 (« État initial ») is the registry as it was the first time the history was used
 (:func:`ensure_initial`). The tree of a version is every file of the registry except the lock,
 staging folders and the two files that belong to the code, not to the data: ``README.md`` and

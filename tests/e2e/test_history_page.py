@@ -5,6 +5,7 @@ editor and the literal name, in French, and a visitor gets no « Restaurer cette
 restore as version 3 without a restart."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ def _files(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def history_data(tmp_path_factory):
     data = copy_data(tmp_path_factory.mktemp("history") / "data")
+    shutil.rmtree(data / "versions", ignore_errors=True)  # a history the repo's data/ may have locally
     initial = _files(data / "registry")
     listing = data.parent / "liste.csv"
     listing.write_text(f"CPTS;Commune\n{NAME};Montfort-sur-Meu\n{NAME};Iffendic\n", encoding="utf-8")
