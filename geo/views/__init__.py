@@ -10,6 +10,7 @@
 - ``sources``          datasets and source documents tables
 - ``downloads``        CSV / GeoJSON files handed out by the pages
 - ``declared``         every declared fact of a CPTS with value, date and source id (territories --json)
+- ``registry_scope``   « Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 », from the registry
 
 Import the module you need (``from geo.views.tables import comparison_table``): this package
 imports nothing itself, so loading one view does not load them all.
