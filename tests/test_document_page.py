@@ -98,7 +98,7 @@ def test_sources_are_named_by_title_and_date_not_by_file(atlas):
 def test_document_page_highlights_the_cited_passage(atlas):
     at = _run("app_pages/4_Sources.py", document=VITRE_DOC, citation=VITRE_POP)
     texts = _texts(at)
-    assert at.header[0].value.startswith("Un nouveau contrat signé entre les professionnels de santé")
+    assert at.subheader[0].value.startswith("Un nouveau contrat signé entre les professionnels de santé")
     assert "Communiqué de presse, Rennes, 29 septembre 2022" in texts
     assert "000_7be94897bc143df0" not in texts + _html(at)
     marks = MARK.findall(_html(at))

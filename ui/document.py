@@ -9,6 +9,7 @@ and the result goes to st.html (no Markdown, no script: Streamlit sanitises it w
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import quote, urlsplit
 
 import streamlit as st
@@ -20,7 +21,8 @@ from geo.registry.sources import document_label
 from .text import md
 
 SOURCES_URL = "Sources"   # url_path of app_pages/4_Sources.py (relative: works under a base URL path)
-CONTEXT = 280             # characters shown around the passage in the excerpt
+CONTEXT = 220             # characters shown around the passage in the excerpt
+_BLANK_LINES = re.compile(r"[ \t]*\n(?:[ \t]*\n)+")   # the empty lines PDF extracts are full of
 
 
 def document_href(source_id: str, citation: str | None = None) -> str:
@@ -38,19 +40,39 @@ def source_link(source_id: str | None, citation: str | None = None, label: str =
     return f"[{label}]({document_href(source_id, citation)})"
 
 
-def highlighted_html(text: str, spans, start: int = 0, end: int | None = None) -> str:
-    """``text[start:end]`` escaped, with every span (offsets in ``text``) wrapped in <mark>."""
+def highlighted_html(text: str, spans, start: int = 0, end: int | None = None, compact: bool = False) -> str:
+    """``text[start:end]`` escaped, with every span (offsets in ``text``) wrapped in <mark>;
+    ``compact`` drops the empty lines between lines (for the excerpt)."""
     end = len(text) if end is None else end
+
+    def esc(part: str) -> str:
+        return html.escape(_BLANK_LINES.sub("\n", part) if compact else part)
+
     out, pos = [], start
     for a, b in spans:
         a, b = max(a, start), min(b, end)
         if a >= b or a < pos:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f'<mark class="passage">{html.escape(text[a:b])}</mark>')
+        out.append(esc(text[pos:a]))
+        out.append(f'<mark class="passage">{esc(text[a:b])}</mark>')
         pos = b
-    out.append(html.escape(text[pos:end]))
+    out.append(esc(text[pos:end]))
     return "".join(out)
+
+
+def _excerpt_bounds(text: str, a: int, b: int) -> tuple[int, int]:
+    """About CONTEXT characters either side of [a, b), cut at whitespace (no half word)."""
+    lo = max(0, a - CONTEXT)
+    if lo:
+        m = re.search(r"\s", text[lo:a])
+        lo = lo + m.end() if m else a
+    hi = min(len(text), b + CONTEXT)
+    if hi < len(text):
+        m = None
+        for m in re.finditer(r"\s", text[b:hi]):
+            pass
+        hi = b + m.start() if m else b
+    return lo, hi
 
 
 _BOX = ('<div class="cpts-document" lang="fr" style="white-space:pre-wrap;font-family:inherit;line-height:1.5;'
@@ -70,7 +92,7 @@ def render_document(registry: Registry, source_id: str, citation: str | None) ->
     if source is None:
         st.error(f"Document inconnu du registre : « {md(source_id)} ».")
         return
-    st.header(md(source.titre))
+    st.subheader(md(source.titre))
     st.markdown(f"{md(document_label(source))} — {md(source.editeur)}")
     url = _safe_url(source.url)
     if url:
@@ -85,15 +107,13 @@ def render_document(registry: Registry, source_id: str, citation: str | None) ->
         return
     st.html(_MARK_CSS)
     if citation and doc.spans:
-        a, b = doc.spans[0]
-        lo = max(0, a - CONTEXT)
-        hi = min(len(doc.text), b + CONTEXT)
-        st.subheader("Passage cité")
-        st.html(_BOX.format(extra="", body=("…" if lo else "") + highlighted_html(doc.text, doc.spans[:1], lo, hi)
-                            + ("…" if hi < len(doc.text) else "")))
+        lo, hi = _excerpt_bounds(doc.text, *doc.spans[0])
+        st.markdown("**Passage cité**")
+        excerpt = highlighted_html(doc.text, doc.spans[:1], lo, hi, compact=True).strip()
+        st.html(_BOX.format(extra="", body=("… " if lo else "") + excerpt + (" …" if hi < len(doc.text) else "")))
     elif citation:
         st.warning(f"Le passage cité n'a pas été trouvé tel quel dans ce document : « {md(citation)} ».")
-    st.subheader("Texte du document")
+    st.markdown("**Texte du document**")
     st.caption("Texte extrait du document publié (PDF) : les coupures de ligne et coquilles de l'extrait sont "
                "gardées telles quelles." + (" Le passage cité est surligné." if doc.spans else ""))
     st.html(_BOX.format(extra="max-height:60vh;overflow:auto", body=highlighted_html(doc.text, doc.spans)))

@@ -1,0 +1,53 @@
+"""End-to-end (issue 9.6, 9.7) on a laptop (1366×768): from a figure of the CPTS card, « voir la source »
+opens the source document with the cited passage highlighted; the page says the registry is partial."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+LAPTOP = {"width": 1366, "height": 768}
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PARTIAL = re.compile(r"Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024")
+
+
+def _spaces(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " ")).strip()
+
+
+def test_voir_la_source_opens_the_document_with_the_passage_highlighted(app_url, page, network_log):
+    page.set_viewport_size(LAPTOP)
+    page.goto(app_url + "/Fiches_CPTS?cpts=pays-de-vitre", wait_until="commit")
+    figure = page.locator('[data-testid="stElementContainer"]',
+                          has=page.locator('[data-testid="stMarkdownContainer"]', has_text="Population déclarée")).first
+    figure.wait_for()
+    page.wait_for_selector(IDLE, state="attached")
+    assert PARTIAL.search(_spaces(page.locator('[data-testid="stMain"]').inner_text()))
+    # the caption right under « Population déclarée : 81 205 hab. » carries its link
+    link = figure.locator("xpath=following-sibling::div[1]").get_by_role("link", name="voir la source")
+    link.scroll_into_view_if_needed()
+    if link.get_attribute("target") == "_blank":      # Streamlit opens Markdown links in a new tab
+        with page.context.expect_page() as opened:
+            link.click()
+        doc = opened.value
+        doc.set_viewport_size(LAPTOP)
+    else:
+        link.click()
+        doc = page
+    mark = doc.locator("mark.passage").first
+    mark.wait_for()
+    assert "81 205 habitants" in _spaces(mark.inner_text())
+    assert "document=cp-vitre-2022-09-29" in doc.url
+    heading = doc.get_by_role("heading", name=re.compile("Un nouveau contrat signé")).first
+    assert heading.is_visible()
+    body = _spaces(doc.locator('[data-testid="stMain"]').inner_text())
+    assert "Communiqué de presse, Rennes, 29 septembre 2022" in body
+    assert ".txt" not in body
+    assert PARTIAL.search(body)
+    # the highlighted excerpt is on the first screen of a laptop, highlighted in colour
+    box = mark.bounding_box()
+    assert box and box["y"] + box["height"] <= LAPTOP["height"], box
+    assert mark.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    network_log.assert_only_local()
