@@ -13,7 +13,8 @@ import folium
 from geo.mapdata import NO_CPTS_COLOR, MapData
 from geo.offline import add_online_basemaps, make_offline, new_map
 
-from .map_elements import CommuneLayer, FitOnLoad, Labels, Legend, MetricScale, OutlineLayer, SelectionShape
+from .map_elements import (CommuneLayer, FitOnLoad, Labels, Legend, MetricScale, OutlineLayer, SelectionShape,
+                           WindowSizedMap)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def build_base_map(md: MapData, urls: dict[str, str], online_basemap: bool = Fal
     (south, west), (north, east) = md.bounds
     m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=7.5,
                 zoomSnap=0.25, zoomDelta=0.5)
+    WindowSizedMap().add_to(m)
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
     CommuneLayer(urls["communes"], dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
@@ -73,6 +75,7 @@ def territory_map(md: MapData, urls: dict[str, str], territory_id: str, codes: l
     (south, west), (north, east) = bounds
     m = new_map(location=[round((south + north) / 2, 4), round((west + east) / 2, 4)], zoom_start=9,
                 zoomSnap=0.25, zoomDelta=0.5)
+    WindowSizedMap().add_to(m)
     MetricScale().add_to(m)
     CommuneLayer(urls["communes"], {c: color for c in codes}, opacity=0.5, codes=list(codes),
                  tooltip="commune").add_to(m)

@@ -21,6 +21,7 @@ selection, the centre or the zoom change.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -110,11 +111,26 @@ _DEFAULTS = ("last_clicked", "last_object_clicked", "last_object_clicked_count",
              "last_circle_radius", "last_circle_polygon", "selected_layers", "selected_tags", "last_geocoder_result")
 
 
+# The map's size follows the window (issue 9.2): st_folium only takes a fixed pixel height, so the
+# page's CSS sizes the iframe — the column's width, a landscape-ish shape like Brittany's, and never
+# below the fold (the window's height minus what stands above the map: the title). Inside the
+# iframe the map fills it (ui.map_elements.WindowSizedMap) and refits Brittany when it resizes.
+# Our constant CSS only, scoped to the map's container; no text from files.
+_FRAME_CSS = """<style>
+.st-key-{box} iframe {{width: 100% !important; height: auto !important; aspect-ratio: {ratio};
+    max-height: calc(100dvh - {offset}px); min-height: {min_h}px}}
+</style>"""
+
+
 def show_map(pieces: MapPieces, selection: str | None, *, key: str, height: int,
-             returned_objects: Iterable[str], center=None, zoom=None, on_change: Callable | None = None):
+             returned_objects: Iterable[str], center=None, zoom=None, on_change: Callable | None = None,
+             window_offset_px: int = 150, aspect_ratio: float = 4 / 3, min_height_px: int = 340):
     """``st_folium(map, key=key, height=height, use_container_width=True, ...)`` from cached pieces.
 
     ``selection``: a :func:`selection_script` (st_folium's ``feature_group_to_add``) or None.
+    The map is as wide as its column, ``aspect_ratio`` (width / height) high, and at most the
+    window's height minus ``window_offset_px`` (what stands above it) so that its bottom is on
+    screen; ``height`` is only the component's initial height.
     Returns what st_folium returns (the component's value: last click, bounds…)."""
     (south, west), (north, east) = pieces.bounds
     defaults = dict.fromkeys(_DEFAULTS)
@@ -129,12 +145,22 @@ def show_map(pieces: MapPieces, selection: str | None, *, key: str, height: int,
         if on_change is not None:
             on_change()
 
+    box = f"{key}-cadre"
+    if not re.fullmatch(r"[a-z0-9-]+", box):
+        raise ValueError(f"clé de carte invalide : {key!r}")
+    with st.container(key=box):
+        st.html(_FRAME_CSS.format(box=box, ratio=f"{float(aspect_ratio):.4f}", offset=int(window_offset_px),
+                                  min_h=int(min_height_px)))
+        return _component(pieces, selection, hash_key, height, returned, defaults, zoom, center, _on_change)
+
+
+def _component(pieces, selection, hash_key, height, returned, defaults, zoom, center, on_change):
     return sf._component_func(
         script=pieces.script, header=pieces.header, html=pieces.html, id=pieces.map_id, key=hash_key,
         height=height, width=None, returned_objects=returned, default=defaults, zoom=zoom, center=center,
         feature_group=selection, return_on_hover=False,
         layer_control=None, pixelated=False, css_links=list(pieces.css_links), js_links=list(pieces.js_links),
-        on_change=_on_change, wrap_longitude=False,
+        on_change=on_change, wrap_longitude=False,
     )
 
 

@@ -143,25 +143,35 @@ _LOAD_JS = """
 
 
 class Legend(DataElement):
-    """The legend in the map's corner (a Leaflet control), its text written with textContent."""
+    """The legend, a Leaflet control that folds into a « Légende » button (a native ``<details>``).
+
+    Folded by default when the map is narrower than ``open_min_px`` (a laptop's half screen: the
+    open legend covered 17 % of the map and the south coast); open on a projector, compact
+    (small type, a narrow box where long names wrap). Text is written with textContent."""
 
     _template = Template("""
     {% macro script(this, kwargs) %}
     (function (map, d) {
         var c = L.control({position: "bottomleft"});
         c.onAdd = function () {
-            var box = L.DomUtil.create("div", "cpts-legend");
-            box.style.cssText = "max-width:320px;background:rgba(255,255,255,.94);padding:8px 10px;" +
-                "border-radius:6px;font:13px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);" +
-                "font-size:" + d.px + "px;";
-            var title = L.DomUtil.create("div", "cpts-legend-title", box);
-            title.style.cssText = "font-weight:600;margin-bottom:4px;";
+            var box = L.DomUtil.create("details", "cpts-legend");
+            box.style.cssText = "background:rgba(255,255,255,.94);border-radius:6px;" +
+                "font:12px/1.3 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:" + d.px + "px;";
+            box.open = map.getSize().x >= d.openMin;
+            var sum = L.DomUtil.create("summary", "cpts-legend-toggle", box);
+            sum.style.cssText = "cursor:pointer;padding:4px 8px;font-weight:600;";
+            sum.textContent = "L\u00e9gende";
+            var body = L.DomUtil.create("div", "cpts-legend-body", box);
+            body.style.cssText = "padding:0 8px 6px;max-width:" + d.maxw + "px;";
+            var title = L.DomUtil.create("div", "cpts-legend-title", body);
+            title.style.cssText = "font-weight:600;margin-bottom:2px;";
             title.appendChild(document.createElement("bdi")).textContent = d.title;
             d.items.forEach(function (it) {
-                var row = L.DomUtil.create("div", "cpts-legend-item", box);
+                var row = L.DomUtil.create("div", "cpts-legend-item", body);
+                row.style.cssText = "padding-left:18px;text-indent:-18px;";
                 var sw = L.DomUtil.create("span", "", row);
-                sw.style.cssText = "display:inline-block;width:14px;height:14px;border:1px solid #444;" +
-                    "vertical-align:-2px;margin-right:6px;";
+                sw.style.cssText = "display:inline-block;width:12px;height:12px;border:1px solid #444;" +
+                    "vertical-align:-2px;margin-right:5px;";
                 sw.style.background = it[0];
                 row.appendChild(document.createElement("bdi")).textContent = it[1];
             });
@@ -174,13 +184,14 @@ class Legend(DataElement):
     {% endmacro %}
     """)
 
-    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12):
+    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12, open_min_px: int = 760):
         """``items``: (colour "#rrggbb", label) pairs; any text, written literally in the browser."""
         super().__init__()
         self._name = "Legend"
         self.title = str(title)
         self.items = [(color(c), str(label)) for c, label in items]
-        self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px)})
+        self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px),
+                             "openMin": int(open_min_px), "maxw": 20 * int(font_px)})
 
 
 class Labels(DataElement):
@@ -219,14 +230,31 @@ class MetricScale(DataElement):
 
 
 class FitOnLoad(DataElement):
-    """Fit the given bounds once the iframe has its final size (at script time it is still small)."""
+    """Fit the given bounds tightly once the map has its final size, and again when that size
+    changes (the iframe follows the window) until the user moves the map himself.
+
+    Sets ``body[data-map-fitted]`` (tests wait on it)."""
 
     _template = Template("""
     {% macro script(this, kwargs) %}
-    window.setTimeout(function () {
-        {{ this._parent.get_name() }}.invalidateSize();
-        {{ this._parent.get_name() }}.fitBounds({{ this.data }}, {padding: [8, 8]});
-    }, 60);
+    (function (map, bounds) {
+        var fitting = false, userMoved = false;
+        function fit() {
+            fitting = true;
+            map.invalidateSize({pan: false});
+            var snap = map.options.zoomSnap;
+            map.options.zoomSnap = 0;  // tight: a 0.25 snap could leave 16 % of the map empty
+            map.fitBounds(bounds, {padding: [6, 6], animate: false});
+            map.options.zoomSnap = snap;
+            fitting = false;
+            document.body.setAttribute("data-map-fitted", String(Date.now()));
+        }
+        map.on("dragstart", function () { userMoved = true; });
+        map.on("zoomstart", function () { if (!fitting) { userMoved = true; } });
+        map.on("resize", function () { if (!userMoved) { fit(); } });
+        if (map.getSize().y > 0) { fit(); }
+        window.requestAnimationFrame(function () { if (!userMoved) { fit(); } });
+    })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}
     """)
 
@@ -234,6 +262,38 @@ class FitOnLoad(DataElement):
         super().__init__()
         self._name = "FitOnLoad"
         self.data = js_data([[float(v) for v in corner] for corner in bounds])
+
+
+class WindowSizedMap(DataElement):
+    """The map fills its iframe (whose height the page sets from the window, ui/map_component.py),
+    and a click never scrolls the page.
+
+    Why the focus handler: Leaflet's keyboard handler focuses the map container on the first
+    mousedown with ``focus()``, which scrolls every ancestor — the Streamlit PAGE included — to
+    show the whole container. When the map ran below the fold (1366×768), the page jumped ~40 px
+    between mousedown and mouseup, the two landed on different points and the browser fired no
+    click: the first click was lost, the second (container already focused) worked. Focusing it
+    first with ``preventScroll`` keeps the keyboard handler (it sees the map focused) and the page
+    still."""
+
+    _template = Template("""
+    {% macro header(this, kwargs) %}
+    <style>html, body {height: 100%; margin: 0; overflow: hidden}
+    #map_div {height: 100vh !important; width: 100% !important}</style>
+    {% endmacro %}
+    {% macro script(this, kwargs) %}
+    (function (map) {
+        var box = map.getContainer();
+        box.addEventListener("mousedown", function () {
+            if (document.activeElement !== box) { box.focus({preventScroll: true}); }
+        }, true);
+    })({{ this._parent.get_name() }});
+    {% endmacro %}
+    """)
+
+    def __init__(self):
+        super().__init__()
+        self._name = "WindowSizedMap"
 
 
 class OutlineLayer(DataElement):
@@ -356,5 +416,5 @@ class SelectionShape(DataElement):
         self.style = js_data(style)
 
 
-__all__ = ["js_data", "color", "Verbatim", "DataElement", "Legend", "Labels", "MetricScale", "FitOnLoad",
+__all__ = ["js_data", "color", "Verbatim", "DataElement", "Legend", "Labels", "MetricScale", "FitOnLoad", "WindowSizedMap",
            "OutlineLayer", "CommuneLayer", "SelectionShape"]
