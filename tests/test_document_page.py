@@ -202,3 +202,39 @@ def test_every_page_says_the_registry_is_partial(atlas, script, query):
     assert expected == "Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024"   # today's registry
     at = _run(script, timeout=120, **query)
     assert expected in _texts(at)
+
+
+# --- the original's address -------------------------------------------------------------------------
+
+def _with_url(root: Path, url: str) -> None:
+    p = root / "sources.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("    fichier: 000_7be94897bc143df0.txt\n",
+                              f"    fichier: 000_7be94897bc143df0.txt\n    url: \"{url}\"\n", 1), encoding="utf-8")
+
+
+def test_a_known_url_is_shown_as_a_link_never_fetched(tmp_path, monkeypatch):
+    from geo.registry import validate_registry
+    from geo.registry.sources import document_citation
+
+    root = registry_copy(tmp_path)
+    url = "https://www.ars.sante.fr/communique-vitre.pdf"
+    _with_url(root, url)
+    atlas = Atlas.load(registry_root=root)
+    assert atlas.registry.sources[VITRE_DOC].url == url
+    assert document_citation(VITRE_DOC, atlas.registry).endswith(f" — {url}")        # PDF, XLSX
+    monkeypatch.setattr(Atlas, "load", classmethod(lambda cls, *a, **k: atlas))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = _run("app_pages/4_Sources.py", document=VITRE_DOC)
+        buttons = at.get("link_button")
+        assert [b.proto.url for b in buttons] == [url]
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+    # only http(s) addresses are accepted by the registry
+    bad = registry_copy(tmp_path / "bad")
+    _with_url(bad, "javascript:alert(1)")
+    problems = [p for p in validate_registry(bad) if p.severity == "erreur"]
+    assert any(p.file == "sources.yaml" and "url" in p.path for p in problems), problems

@@ -70,3 +70,64 @@ def test_first_click_after_scrolling_down_selects_the_commune(open_map, page, ne
     page.mouse.click(x, y)
     page.wait_for_function("() => /commune=(?!35360)[0-9AB]{5}/.test(location.search)", timeout=60_000)
     network_log.assert_only_local()
+
+
+_GEOMETRY_JS = """() => {
+    const c = document.querySelector('.leaflet-container').getBoundingClientRect();
+    let l = Infinity, t = Infinity, r = -Infinity, b = -Infinity;
+    document.querySelectorAll('path.leaflet-interactive').forEach(p => {   // the communes
+        const q = p.getBoundingClientRect();
+        if (!q.width && !q.height) return;
+        l = Math.min(l, q.left); t = Math.min(t, q.top); r = Math.max(r, q.right); b = Math.max(b, q.bottom);
+    });
+    const g = document.querySelector('.cpts-legend').getBoundingClientRect();
+    return {map: [c.width, c.height], communes: [l - c.left, t - c.top, r - l, b - t],
+            legend: g.width * g.height / (c.width * c.height),
+            open: document.querySelector('.cpts-legend').open};
+}"""
+
+
+@SCREENS
+def test_map_fits_the_window_and_brittany_fills_it(open_map, page, network_log, viewport):
+    m = _open_home(page, open_map, viewport)
+    box = m.iframe.bounding_box()
+    # the whole map is on screen, and it is not a sliver
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    assert box["height"] >= 0.45 * viewport["height"] and box["width"] >= 0.35 * viewport["width"], box
+    g = m.frame.evaluate(_GEOMETRY_JS)
+    (w, h), (x, y, cw, ch) = g["map"], g["communes"]
+    # Brittany fills the map: 80 % of its width or height, and is inside it
+    assert cw >= 0.8 * w or ch >= 0.8 * h, g
+    assert x >= -2 and y >= -2 and x + cw <= w + 2 and y + ch <= h + 2, g
+    legend = m.frame.locator(".cpts-legend")
+    if viewport == LAPTOP:
+        # folded by default on a laptop: a small « Légende » button
+        assert not g["open"] and g["legend"] <= 0.08, g
+        assert legend.inner_text().strip() == "Légende"
+        m.frame.locator(".cpts-legend summary").click()
+        m.frame.wait_for_function("() => document.querySelector('.cpts-legend').open")
+        assert "CPTS du Pays de Vitré" in legend.inner_text()
+    else:
+        # open on a projector, and compact
+        assert g["open"] and g["legend"] <= 0.10, g
+        assert "CPTS du Pays de Vitré" in legend.inner_text()
+        m.frame.locator(".cpts-legend summary").click()
+        m.frame.wait_for_function("() => !document.querySelector('.cpts-legend').open")
+        assert m.frame.evaluate(_GEOMETRY_JS)["legend"] <= 0.08
+    # folding or opening the legend is not a click on the map
+    assert page.get_by_role("heading", name="Cliquez sur une commune").is_visible()
+    assert "commune=" not in page.url
+    network_log.assert_only_local()
+
+
+def test_map_follows_a_window_resize(open_map, page):
+    m = _open_home(page, open_map, PROJECTOR)
+    page.set_viewport_size(LAPTOP)
+    page.wait_for_function("""(h) => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]')
+                              .getBoundingClientRect(); return f.bottom <= h && f.width < 700; }""", arg=LAPTOP["height"])
+    # refitted to the new size: Brittany still fills the map
+    m.frame.wait_for_function("""() => { const c = document.querySelector('.leaflet-container').getBoundingClientRect();
+        let l = Infinity, r = -Infinity;
+        document.querySelectorAll('path.leaflet-interactive').forEach(p => { const q = p.getBoundingClientRect();
+            if (q.width) { l = Math.min(l, q.left); r = Math.max(r, q.right); } });
+        return r - l >= 0.8 * c.width && l >= c.left - 2 && r <= c.right + 2; }""")
