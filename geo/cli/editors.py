@@ -50,24 +50,25 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _read_password(args) -> str | None:
+def _read_password(args) -> tuple[str | None, str | None]:
+    """(password, None) or (None, French reason)."""
     if args.mot_de_passe_stdin:
         line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        return (line[:-1] if line.endswith("\n") else line), None
     if not sys.stdin.isatty():
-        return None
+        return None, "pas de terminal pour demander le mot de passe : utilisez --mot-de-passe-stdin."
     first = getpass.getpass("Mot de passe : ")
     second = getpass.getpass("Mot de passe (confirmation) : ")
-    return first if first == second else ""
+    if first != second:
+        return None, "les deux mots de passe sont différents. Aucun compte n'a été créé."
+    return first, None
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     from ..auth import PasswordError, SecretsFileError, add_editor, check_password
-    password = _read_password(args)
+    password, problem = _read_password(args)
     if password is None:
-        return _fail("pas de terminal pour demander le mot de passe : utilisez --mot-de-passe-stdin.")
-    if password == "" and not args.mot_de_passe_stdin:
-        return _fail("les deux mots de passe sont différents. Aucun compte n'a été créé.")
+        return _fail(problem)
     path = _path(args)
     try:
         check_password(password)

@@ -68,3 +68,45 @@ def test_bad_input_exit_2_and_nothing_written(tmp_path):
 def test_missing_file_lists_nobody(tmp_path):
     p = geo("lister", "--secrets", str(tmp_path / "absent.toml"))
     assert p.returncode == 0 and "Aucun éditeur" in p.stdout
+
+
+def _on_terminal(args: list[str], answers: list[str], timeout: float = 120.0) -> tuple[int, str]:
+    """Run ``python -m geo editeurs ARGS`` on a pseudo-terminal, typing each answer at each prompt."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: its controlling terminal is the pty (getpass reads /dev/tty)
+        os.chdir(REPO_ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "geo", "editeurs", *args])
+    out, pending, deadline = b"", list(answers), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # child gone
+                break
+            if not chunk:
+                break
+            out += chunk
+            # one answer per prompt, once the prompt is shown (getpass flushes what was typed before)
+            if pending and out.count("Mot de passe".encode()) > len(answers) - len(pending) and out.endswith(b": "):
+                os.write(fd, (pending.pop(0) + "\n").encode())
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+def test_password_asked_twice_on_a_terminal(tmp_path):
+    path = tmp_path / "secrets.toml"
+    code, out = _on_terminal(["ajouter", "jeanne", "--secrets", str(path)], ["premier mot de passe", "autre chose !!"])
+    assert code == 2 and "différents" in out and not path.exists()
+    code, out = _on_terminal(["ajouter", "jeanne", "--secrets", str(path)], ["un mot de passe sûr", "un mot de passe sûr"])
+    assert code == 0, out
+    assert "un mot de passe sûr" not in out  # not echoed
+    assert out.count("Mot de passe") == 2
+    assert verify_password(tomlkit.parse(path.read_text(encoding="utf-8"))["editeurs"]["jeanne"]["hash"],
+                           "un mot de passe sûr")
