@@ -10,7 +10,9 @@ Pure Python (PyYAML, no Streamlit, no geopandas). One concern per module:
     problems.py   validation findings (Problem, RegistryError) and PublishError with its exit codes
     schema.py     the JSON Schema of the files (python -m geo schema, data/registry/schema.json)
     citations.py  every (source, quote) pair and its check against the source documents
-    sources.py    French display of sources and dates
+    sources.py    French display of sources and dates (title and date, never the file name)
+    documents.py  the text of a source document and where a citation stands in it (« voir la source »)
+    labels.py     French labels of registry files and fields for users (« Périmètre › communes »)
     store.py      publishing an import (under the lock, after a backup, by an atomic swap);
                   files.py its filesystem steps, yaml_write.py the YAML text, export.py the listing
     quality.py    the data-quality report (registry warnings + territory discrepancies)

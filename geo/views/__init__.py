@@ -8,6 +8,7 @@
 - ``tables``           one CPTS's communes, all CPTS side by side, missions
 - ``coverage``         how much of Brittany the documented CPTS cover, the sources' own figures
 - ``sources``          datasets and source documents tables
+- ``registry_scope``   « Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 » (app and exports)
 - ``downloads``        CSV / GeoJSON files handed out by the pages
 - ``declared``         every declared fact of a CPTS with value, date and source id (territories --json)
 - ``registry_scope``   « Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 », from the registry
