@@ -29,6 +29,7 @@ from geo.auth import (
     Throttle, editor_hashes, find_editor, normalize_name, oidc_configured, oidc_editor_name, oidc_rule,
     verify_password,
 )
+from geo.auth.passwords import warm_up
 from geo.auth.secrets_file import SecretsFileError
 
 S = st.session_state
@@ -61,6 +62,7 @@ def secrets_dict() -> dict:
 @st.cache_resource
 def _throttle() -> Throttle:
     """One Throttle per server process, shared by every session (per-name delays must be)."""
+    warm_up()  # before any sign-in is checked: unknown names cost the same from the first attempt
     return Throttle(base=1.0, cap=300.0, clock=lambda: _now())
 
 
@@ -157,6 +159,7 @@ def sign_in_panel() -> str | None:
     if not editor_hashes(secrets):
         box.caption("Aucun compte éditeur n'est configuré : la carte est en consultation seulement.")
         return None
+    _throttle()  # created (and the dummy hash computed) before the first attempt, once per process
     with box.form("auth_signin", clear_on_submit=True):
         name = st.text_input("Nom d'éditeur", key="auth_nom")
         password = st.text_input("Mot de passe", type="password", key="auth_mdp")
