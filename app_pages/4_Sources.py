@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo.referential.download import load_sources
 from geo.formatting import fr_date, plural
-from geo.quality import SEVERITY_LABELS, quality_report
+from geo.registry.quality import SEVERITY_LABELS, quality_report
 from geo.views.downloads import commune_cpts_csv, quality_csv, quality_kind_label, territories_geojson
 from geo.views.sources import attribution, datasets_table, source_documents_table
 from ui.data import get_atlas

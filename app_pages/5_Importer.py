@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.paths import REGISTRY_DIR
-from geo.registry_store import DEFAULT_BACKUPS
+from geo.registry.store import DEFAULT_BACKUPS
 from ui.importer import render
 
 st.set_page_config(layout="wide", page_title="Importer — Carte des CPTS")

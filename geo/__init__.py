@@ -23,9 +23,6 @@ One sub-package per stage of the pipeline, in the order the data flows:
 - ``mapdata``, ``offline``  the browser map's layers and offline assets
 - ``cli/``          ``python -m geo`` (one module per command, table in cli/commands.py)
 
-``download``, ``search``, ``quality`` and ``registry_store`` at the top are one-line aliases of
-their new homes, kept while some importers move.
-
 Nothing in geo/ imports Streamlit, there is no import circle, and modules stay under 400 lines (checked by
 tests/test_architecture.py).
 """

@@ -1,4 +1,4 @@
-"""Helpers shared by the import tests (test_importing, test_registry_store, test_import_cli,
+"""Helpers shared by the import tests (test_importing, registry/test_store, cli/test_import_cli,
 test_importer_page): every test works on a COPY of data/registry in tmp_path, never on the real one."""
 from __future__ import annotations
 

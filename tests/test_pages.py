@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo.atlas import Atlas
-from geo.quality import quality_report
+from geo.registry.quality import quality_report
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: str(ROOT / "app_pages" / name) for name in

@@ -3,7 +3,7 @@
 Data and GeoJSON come cached from ui.data (geo/ does the work); the folium map is rebuilt
 identically on each rerun and the selection is drawn with feature_group_to_add, so the map
 never jumps or flickers. Deep links: ?commune=<INSEE code>, ?cpts=<id>, ?mode=presentation.
-Views: colour by an indicator (geo/indicators.py), coverage at a date (geo/timeline.py), and a
+Views: colour by an indicator (geo/views/indicators.py), coverage at a date (geo/views/timeline.py), and a
 presentation mode for meetings (no sidebar, large type, names on the map, next/previous CPTS).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Importer page: upload a regional listing, see how every row resolved, fix rows, see the
 differences with the registry, publish (signed-in editors only: ui/auth.py, checked on the server).
 
-geo/importing.py does the reading and resolving, geo/registry_store.py the writing; this module
+geo/importing/ does the reading and resolving, geo/registry/store.py the writing; this module
 only renders. Every text that comes from the file goes through md() (Markdown/HTML escaped) or
 st.dataframe (plain text); every cell of a table or download is formula-neutralised.
 """
@@ -18,7 +18,11 @@ from geo.importing import IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFile
 from geo.importing.limits import mega
 from geo.importing.sandbox import analyze_isolated, warm_up
 from geo.registry import RegistryError, load_registry
-from geo.registry_store import PublishError, export_bytes, fingerprints, neutralize, publish, to_csv_bytes
+from geo.exports.cells import neutralize
+from geo.registry.export import export_bytes, to_csv_bytes
+from geo.registry.files import fingerprints
+from geo.registry.problems import PublishError
+from geo.registry.store import publish
 from geo.territories import build_territories
 
 from .auth import EditorRequired, require_editor, sign_in_panel

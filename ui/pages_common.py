@@ -5,7 +5,7 @@
 - ``frame``: every st.dataframe of the pages; its text cells and column names are neutralised against
   spreadsheet formulas (ui.text.safe_frame), because Streamlit's toolbar downloads them as CSV;
 - ``territory_map``: a NEW small offline folium map of one CPTS territory (never cache it);
-- ``attribution_caption``: the referential's attribution line, built from geo/sources.yaml;
+- ``attribution_caption``: the referential's attribution line, built from geo/referential/sources.yaml;
 - ``partial_registry_caption``: « Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024 »,
   the registry's own figures (geo.views.registry_scope, the line the exports print too).
 """

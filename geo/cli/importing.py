@@ -17,8 +17,8 @@ from ..paths import COMMUNES_PARQUET, REGISTRY_DIR
 
 
 def register(subparsers) -> None:
-    """Add the ``import`` and ``export`` subcommands to geo/cli.py's parser."""
-    from ..registry_store import DEFAULT_BACKUPS
+    """Add the ``import`` and ``export`` subcommands to the ``python -m geo`` parser (geo/cli/commands.py)."""
+    from ..registry.store import DEFAULT_BACKUPS
 
     i = subparsers.add_parser(
         "import", help="importe une liste régionale de CPTS (CSV, XLSX ou GeoJSON) dans le registre",
@@ -68,7 +68,9 @@ EXIT_REMOVALS = 8
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ..importing import ImportFileError, analyze, registry_codes
-    from ..registry_store import PublishError, fingerprints, publish
+    from ..registry.files import fingerprints
+    from ..registry.problems import PublishError
+    from ..registry.store import publish
 
     path = Path(args.file)
     try:
@@ -181,7 +183,7 @@ def _short(lines: list[int]) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..registry_store import export_bytes
+    from ..registry.export import export_bytes
     from ..territories import build_territories
     path = Path(args.file)
     fmt = path.suffix.lower().lstrip(".")

@@ -5,7 +5,7 @@ leading apostrophe, which spreadsheets show as text (OWASP « CSV injection »).
 when it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or with their fullwidth
 forms ``＝ ＋ － ＠`` (Excel in East-Asian locales, and some converters, fold them to ASCII).
 
-Used by every CSV/XLSX writer (geo/exports, the registry listing of geo/registry_store) and by
+Used by every CSV/XLSX writer (geo/exports, the registry listing of geo/registry/export.py) and by
 the app's tables (Streamlit's own « Download as CSV »); the importer removes the apostrophe again
 with :func:`unneutralize`, so export → import gives back the cell as written.
 

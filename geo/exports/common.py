@@ -26,11 +26,8 @@ class RenderError(ValueError):
 
 
 def millesimes() -> tuple[str | None, str | None]:
-    """(COG, populations légales) millésimes declared in geo/sources.yaml."""
-    try:
-        from ..referential.download import load_sources
-    except ImportError:   # before the referential package lands (issue 13 moves it)
-        from ..referential.download import load_sources
+    """(COG, populations légales) millésimes declared in geo/referential/sources.yaml."""
+    from ..referential.download import load_sources
     src = load_sources()
     cog = next((str(s.meta["millesime_cog"]) for s in src.values() if s.meta.get("millesime_cog")), None)
     pop = next((str(s.meta["millesime_population"]) for s in src.values() if s.meta.get("millesime_population")), None)

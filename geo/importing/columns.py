@@ -65,7 +65,7 @@ GEOJSON_NAME_SYNONYMS = (
 )
 
 
-#: Export layout (geo/registry_store.py writes it, this module reads it back).
+#: Export layout (geo/registry/export.py writes it, this module reads it back).
 LAYOUT = ("Identifiant CPTS", "CPTS", "Commune", "Code INSEE", "Département", "Statut", "Date de signature")
 
 

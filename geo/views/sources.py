@@ -1,4 +1,4 @@
-"""Where every dataset and figure comes from: the referential's packages (geo/sources.yaml) and
+"""Where every dataset and figure comes from: the referential's packages (geo/referential/sources.yaml) and
 the registry's source documents, as tables for the Sources page (pure: pandas, no Streamlit)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..registry import Registry, iter_citations
 
 
 def datasets_table(sources: dict) -> pd.DataFrame:
-    """geo/sources.yaml (``geo.download.load_sources()``) as one row per package."""
+    """geo/referential/sources.yaml (``geo.referential.download.load_sources()``) as one row per package."""
     rows = []
     for s in sources.values():
         m = s.meta
@@ -26,7 +26,7 @@ def datasets_table(sources: dict) -> pd.DataFrame:
 
 
 def attribution(sources: dict) -> str:
-    """The attribution line of the referential, built from geo/sources.yaml's millésimes."""
+    """The attribution line of the referential, built from geo/referential/sources.yaml's millésimes."""
     cog = next((s.meta["millesime_cog"] for s in sources.values() if s.meta.get("millesime_cog")), None)
     pop = next((s.meta["millesime_population"] for s in sources.values() if s.meta.get("millesime_population")), None)
     return (f"Contours des communes : IGN — ADMIN EXPRESS ; communes : INSEE — Code officiel géographique {cog} ; "

@@ -136,7 +136,7 @@ def _crafted_publish(editor_shown_by_the_page: str | None):
 
     from geo.importing import analyze
     from geo.registry import load_registry
-    from geo.registry_store import fingerprints
+    from geo.registry.files import fingerprints
     from geo.territories import build_territories
     from tests.deploy_support import NEW_CPTS_ROWS
     from tests.import_support import csv_bytes

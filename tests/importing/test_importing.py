@@ -3,7 +3,7 @@ columns, resolving every row against the real referential and registry, and repo
 that is not used with its own line number.
 
 All fixtures are generated in memory or tmp_path from real commune names and geometries; the
-registry is read, never written (see test_registry_store.py for writes)."""
+registry is read, never written (see tests/registry/test_store.py for writes)."""
 from __future__ import annotations
 
 import json
@@ -22,7 +22,7 @@ from geo.importing import (FIELDS, IGNORE, NEW_CPTS, ImportFileError, analyze, c
                            status_step)
 from geo.matching import normalize_name
 from geo.registry import load_registry
-from geo.registry_store import neutralize
+from geo.exports.cells import neutralize
 from tests.import_support import csv_bytes, geojson_bytes, union_of, xlsx_bytes
 
 HEADER = ["Nom de la CPTS", "Commune", "Code INSEE"]
