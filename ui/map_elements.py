@@ -146,7 +146,8 @@ class Legend(DataElement):
     """The legend, a Leaflet control that folds into a « Légende » button (a native ``<details>``).
 
     Folded by default when the map is narrower than ``open_min_px`` (a laptop's half screen: the
-    open legend covered 17 % of the map and the south coast); open on a projector, compact
+    open legend covered 17 % of the map and the south coast) or when, open, it would cover more
+    than ``open_max_share`` of the map; open on a projector, compact
     (small type, a narrow box where long names wrap). Text is written with textContent."""
 
     _template = Template("""
@@ -155,9 +156,9 @@ class Legend(DataElement):
         var c = L.control({position: "bottomleft"});
         c.onAdd = function () {
             var box = L.DomUtil.create("details", "cpts-legend");
-            box.style.cssText = "background:rgba(255,255,255,.94);border-radius:6px;" +
+            // its own width (max-content), so its size is right before leaflet.css has loaded
+            box.style.cssText = "width:max-content;background:rgba(255,255,255,.94);border-radius:6px;" +
                 "font:12px/1.3 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:" + d.px + "px;";
-            box.open = map.getSize().x >= d.openMin;
             var sum = L.DomUtil.create("summary", "cpts-legend-toggle", box);
             sum.style.cssText = "cursor:pointer;padding:4px 8px;font-weight:600;";
             sum.textContent = "L\u00e9gende";
@@ -180,18 +181,33 @@ class Legend(DataElement):
             return box;
         };
         c.addTo(map);
+        // open only where it hides little of the map (a projector), otherwise a « Légende » button;
+        // decided again when the map takes its final size, until the user opens or folds it
+        var box = c.getContainer(), touched = false;
+        box.querySelector("summary").addEventListener("click", function () { touched = true; });
+        function decide() {
+            if (touched) { return; }
+            var size = map.getSize();
+            box.open = size.x >= d.openMin;
+            if (box.open && box.offsetWidth * box.offsetHeight > d.maxShare * size.x * size.y) { box.open = false; }
+        }
+        decide();
+        map.on("resize", decide);
+        window.requestAnimationFrame(function () { map.invalidateSize({pan: false}); decide(); });
     })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}
     """)
 
-    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12, open_min_px: int = 760):
+    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12, open_min_px: int = 760,
+                 open_max_share: float = 0.10):
         """``items``: (colour "#rrggbb", label) pairs; any text, written literally in the browser."""
         super().__init__()
         self._name = "Legend"
         self.title = str(title)
         self.items = [(color(c), str(label)) for c, label in items]
         self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px),
-                             "openMin": int(open_min_px), "maxw": 20 * int(font_px)})
+                             "openMin": int(open_min_px), "maxw": 20 * int(font_px),
+                             "maxShare": float(open_max_share)})
 
 
 class Labels(DataElement):
@@ -233,7 +249,8 @@ class FitOnLoad(DataElement):
     """Fit the given bounds tightly once the map has its final size, and again when that size
     changes (the iframe follows the window) until the user moves the map himself.
 
-    Sets ``body[data-map-fitted]`` (tests wait on it)."""
+    Sets ``body[data-map-fitted]`` once fitted at the final size (tests wait on it; the legend
+    has decided whether it opens by then)."""
 
     _template = Template("""
     {% macro script(this, kwargs) %}
@@ -247,13 +264,15 @@ class FitOnLoad(DataElement):
             map.fitBounds(bounds, {padding: [6, 6], animate: false});
             map.options.zoomSnap = snap;
             fitting = false;
-            document.body.setAttribute("data-map-fitted", String(Date.now()));
         }
         map.on("dragstart", function () { userMoved = true; });
         map.on("zoomstart", function () { if (!fitting) { userMoved = true; } });
         map.on("resize", function () { if (!userMoved) { fit(); } });
         if (map.getSize().y > 0) { fit(); }
-        window.requestAnimationFrame(function () { if (!userMoved) { fit(); } });
+        window.requestAnimationFrame(function () {  // the iframe has its final size: fit for good
+            if (!userMoved) { fit(); }
+            document.body.setAttribute("data-map-fitted", "1");
+        });
     })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}
     """)

@@ -131,3 +131,14 @@ def test_map_follows_a_window_resize(open_map, page):
         document.querySelectorAll('path.leaflet-interactive').forEach(p => { const q = p.getBoundingClientRect();
             if (q.width) { l = Math.min(l, q.left); r = Math.max(r, q.right); } });
         return r - l >= 0.8 * c.width && l >= c.left - 2 && r <= c.right + 2; }""")
+
+
+@SCREENS
+def test_presentation_map_is_on_screen_and_its_legend_hides_little(open_map, page, viewport):
+    page.set_viewport_size(viewport)
+    m = open_map("/?mode=presentation")
+    m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
+    box = m.iframe.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    g = m.frame.evaluate(_GEOMETRY_JS)
+    assert g["legend"] <= (0.10 if g["open"] else 0.08), g
