@@ -23,7 +23,9 @@ PROJECTOR = {"width": 1920, "height": 1080}
 ENGLISH = re.compile(r"Download as CSV|Drag and drop|per file|Browse files|\bUpload\b|Skip to main content|Help for|"
                      r"Show/hide columns|\bFullscreen\b|\bSearch\b|Link to heading")
 # Emoji and pictographs (the app ships no font for them: empty boxes on a PC without an emoji font).
-EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u2B00-\u2BFF]")
+# Pictographs that need an emoji font. The dingbats the app uses on purpose (✓ U+2713) are excluded: tests/test_glyphs.py
+# proves the font Streamlit ships draws them.
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u2712\u2714-\u27BF\uFE0F\u2B00-\u2BFF]")
 
 
 LAST = "Détail sur la page Sources."   # the attribution line that ends the Fiches/Comparer/Couverture pages
