@@ -257,18 +257,23 @@ class FitOnLoad(DataElement):
     (function (map, bounds) {
         var fitting = false, userMoved = false;
         function fit() {
-            fitting = true;
             map.invalidateSize({pan: false});
+            var size = map.getSize();
+            if (size.x <= 12 || size.y <= 12) { return; }  // not laid out yet: no zoom fits
+            fitting = true;
             var snap = map.options.zoomSnap;
             map.options.zoomSnap = 0;  // tight: a 0.25 snap could leave 16 % of the map empty
-            map.fitBounds(bounds, {padding: [6, 6], animate: false});
-            map.options.zoomSnap = snap;
-            fitting = false;
+            try {
+                map.fitBounds(bounds, {padding: [6, 6], animate: false});
+            } finally {
+                map.options.zoomSnap = snap;
+                fitting = false;
+            }
         }
         map.on("dragstart", function () { userMoved = true; });
         map.on("zoomstart", function () { if (!fitting) { userMoved = true; } });
         map.on("resize", function () { if (!userMoved) { fit(); } });
-        if (map.getSize().y > 0) { fit(); }
+        fit();
         window.requestAnimationFrame(function () {  // the iframe has its final size: fit for good
             if (!userMoved) { fit(); }
             document.body.setAttribute("data-map-fitted", "1");
