@@ -5,16 +5,23 @@ and every discrepancy with what the sources declare, spelled out in French.
 one ``Territory`` per CPTS of the registry (a CPTS with no documented perimeter gets an empty
 territory that says so). Nothing is dropped silently: every name of a perimeter ends up either in
 ``codes`` (with how it was resolved) or in a discrepancy of severity "erreur".
+
+The referential may be the GeoDataFrame (territories get their dissolved geometry) or the attribute
+table of ``load_communes_table`` (geometry None, everything else identical: ``python -m geo
+territories`` then imports neither geopandas nor shapely).
 """
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
-import shapely
+
+if TYPE_CHECKING:  # imported where used: python -m geo territories reads no geometry
+    import geopandas as gpd
+    import shapely
 
 from .formatting import fr_date, fr_int, fr_signed_int, fr_signed_pct, plural
 from .matching import Matcher, Resolution, normalize_name
@@ -246,7 +253,9 @@ def build_territory(cpts: Cpts, communes: pd.DataFrame, matcher: Matcher, regist
     millesime = int(sub["population_millesime"].iloc[0]) if codes else None
     departements = sorted(set(sub["departement"])) if codes else list(cpts.departements)
     geometry = None
-    if codes:
+    if codes and "geometry" in sub.columns:  # an attribute table (load_communes_table) has none
+        import shapely  # only here: the commands that need no geometry do not import it
+
         geoms = [g for g in sub.geometry.values if g is not None]
         geometry = shapely.coverage_union_all(geoms) if geoms else None
 
@@ -320,5 +329,7 @@ def cpts_by_commune(territories: list[Territory]) -> dict[str, list[Territory]]:
 
 def territories_frame(territories: list[Territory]) -> gpd.GeoDataFrame:
     """One row per mapped territory (known perimeter), for maps and downloads."""
+    import geopandas as gpd
+
     rows = [t.to_dict(with_communes=False) | {"geometry": t.geometry} for t in territories if t.perimetre_connu]
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

@@ -98,3 +98,18 @@ def test_severities_are_known(atlas):
     for t in atlas.territories:
         for d in t.discrepancies:
             assert d.severity in (ERREUR, ECART, INFO)
+
+
+def test_territories_from_the_attribute_table_are_the_atlas_territories_without_geometry(atlas):
+    """``python -m geo territories`` reads the referential without its contours (no geopandas):
+    same communes, totals, départements and discrepancies as the app's atlas, geometry None."""
+    from geo.cli.common import load_territories
+    from geo.referential import load_communes_table
+
+    table = load_communes_table()
+    assert "geometry" not in table.columns
+    assert table.equals(atlas.communes.drop(columns="geometry").astype(table.dtypes))
+    _, territories = load_territories()
+    assert [t.to_dict() for t in territories] == [t.to_dict() for t in atlas.territories]
+    assert all(t.geometry is None for t in territories)
+    assert any(t.geometry is not None for t in atlas.territories)

@@ -8,7 +8,7 @@ import argparse
 import json
 
 from .commands import HELP
-from .common import load_atlas
+from .common import load_territories
 
 
 def register(sub) -> None:
@@ -19,13 +19,13 @@ def register(sub) -> None:
 
 def cmd_territories(args: argparse.Namespace) -> int:
     from ..formatting import fr_int
-    atlas = load_atlas()
+    registry, territories = load_territories()  # no geometry needed: no geopandas import
     if args.json:
         from ..views.declared import declared_facts
-        items = [{**t.to_dict(), "faits": declared_facts(t.cpts, atlas.registry)} for t in atlas.territories]
+        items = [{**t.to_dict(), "faits": declared_facts(t.cpts, registry)} for t in territories]
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return 0
-    for t in atlas.territories:
+    for t in territories:
         decl = f"déclarée {fr_int(t.population_declaree, ' ')}" if t.population_declaree else "non déclarée"
         where = f"{t.n_communes} communes, {fr_int(t.population, ' ')} hab. ({decl})" if t.perimetre_connu else "périmètre inconnu"
         print(f"{t.id:40} {t.nom[:50]:50} {where}")

@@ -17,25 +17,34 @@ One stage of the pipeline (sources → **referential** → registry → matching
 """
 from __future__ import annotations
 
-from .build import EPSG4326_PROJJSON, build_from_sources, build_referential, write_parquet
-from .cog import (
-    BRETAGNE,
-    COLUMNS,
-    COM_PREFIXES,
-    DEFAULT_DEPARTEMENTS,
-    NEIGHBOURS,
-    CogTables,
-    ReferentialError,
-    departement_of,
-    is_com,
-    parse_cog,
-)
-from .geometry import SourceGeometries, all_geometry_codes, clean_coverage, cross_check, parse_geometries, resolve_geometry
-from .load import load_communes
+import importlib
+
+# Name -> submodule, imported on first use (PEP 562): a command that only reads the attribute table
+# (``python -m geo territories``) does not pay for geopandas/shapely through this package.
+_HOMES = {
+    **dict.fromkeys(("EPSG4326_PROJJSON", "build_from_sources", "build_referential", "write_parquet"), "build"),
+    **dict.fromkeys(("BRETAGNE", "COLUMNS", "COM_PREFIXES", "DEFAULT_DEPARTEMENTS", "NEIGHBOURS", "CogTables",
+                     "ReferentialError", "departement_of", "is_com", "parse_cog"), "cog"),
+    **dict.fromkeys(("SourceGeometries", "all_geometry_codes", "clean_coverage", "cross_check", "parse_geometries",
+                     "resolve_geometry"), "geometry"),
+    **dict.fromkeys(("load_communes", "load_communes_table"), "load"),
+}
+
+
+def __getattr__(name: str):
+    if name in _HOMES.values():  # the submodules this package imported eagerly before
+        return importlib.import_module(f".{name}", __name__)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BRETAGNE", "COLUMNS", "COM_PREFIXES", "DEFAULT_DEPARTEMENTS", "NEIGHBOURS", "CogTables",
     "ReferentialError", "departement_of", "is_com", "parse_cog", "SourceGeometries",
     "all_geometry_codes", "clean_coverage", "cross_check", "parse_geometries", "resolve_geometry",
-    "EPSG4326_PROJJSON", "build_from_sources", "build_referential", "write_parquet", "load_communes",
+    "EPSG4326_PROJJSON", "build_from_sources", "build_referential", "write_parquet", "load_communes", "load_communes_table",
 ]

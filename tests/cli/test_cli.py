@@ -156,3 +156,17 @@ def test_help_and_usage_errors_are_in_french(capsys):
         main(["carte"])
     assert e.value.code == 2
     assert "choix invalide : 'carte' (choix possibles : 'build-data'" in capsys.readouterr().err
+
+
+def test_territories_command_does_not_import_geopandas():
+    """The command needs no geometry; geopandas/shapely/pyproj imports alone cost ~0.4 s of CPU
+    per run (issue 13: « no slower » than before the restructure)."""
+    code = ("import runpy, sys, io, contextlib\n"
+            "sys.argv = ['geo', 'territories', '--json']\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        runpy.run_module('geo', run_name='__main__')\n"
+            "    except SystemExit as e:\n        assert e.code == 0, e.code\n"
+            "print(sorted(m for m in ('geopandas', 'shapely', 'pyproj') if m in sys.modules))\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
