@@ -117,6 +117,7 @@ def test_map_fits_the_window_and_brittany_fills_it(open_map, page, network_log, 
     # folding or opening the legend is not a click on the map
     assert page.get_by_role("heading", name="Cliquez sur une commune").is_visible()
     assert "commune=" not in page.url
+    assert not network_log.page_errors, network_log.page_errors
     network_log.assert_only_local()
 
 
@@ -142,3 +143,21 @@ def test_presentation_map_is_on_screen_and_its_legend_hides_little(open_map, pag
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
     g = m.frame.evaluate(_GEOMETRY_JS)
     assert g["legend"] <= (0.10 if g["open"] else 0.08), g
+
+
+@pytest.mark.parametrize("path", ["/Couverture", "/Fiches_CPTS?cpts=pays-de-vitre"])
+def test_other_maps_fit_their_territory_without_errors(open_map, page, network_log, path):
+    """The same map elements on the pages that call st_folium with a fixed height: fitted, no
+    script error (a fit before the map had a size gave a NaN view and lost the départements)."""
+    page.set_viewport_size(LAPTOP)
+    m = open_map(path)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
+    g = m.frame.evaluate(_GEOMETRY_JS) if m.frame.locator(".cpts-legend").count() else None
+    c = m.frame.evaluate("""() => { const c = document.querySelector('.leaflet-container').getBoundingClientRect();
+        let l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;
+        document.querySelectorAll('path.leaflet-interactive').forEach(p => { const q = p.getBoundingClientRect();
+            if (q.width) { l = Math.min(l, q.left); r = Math.max(r, q.right); t = Math.min(t, q.top); b = Math.max(b, q.bottom); } });
+        return [(r - l) / c.width, (b - t) / c.height]; }""")
+    assert max(c) >= 0.8, (c, g)
+    assert not network_log.page_errors, network_log.page_errors
