@@ -13,8 +13,8 @@ import folium
 from geo.mapdata import NO_CPTS_COLOR, MapData
 from geo.offline import add_online_basemaps, make_offline, new_map
 
-from .map_elements import (CommuneLayer, FitOnLoad, Labels, Legend, MetricScale, OutlineLayer, SelectionShape,
-                           WindowSizedMap)
+from .map_elements import CommuneLayer, Labels, Legend, OutlineLayer, SelectionShape
+from .map_view import FitOnLoad, MetricScale, WindowSizedMap
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ _DEFAULTS = ("last_clicked", "last_object_clicked", "last_object_clicked_count",
 # The map's size follows the window (issue 9.2): st_folium only takes a fixed pixel height, so the
 # page's CSS sizes the iframe — the column's width, a landscape-ish shape like Brittany's, and never
 # below the fold (the window's height minus what stands above the map: the title). Inside the
-# iframe the map fills it (ui.map_elements.WindowSizedMap) and refits Brittany when it resizes.
+# iframe the map fills it (ui.map_view.WindowSizedMap) and refits Brittany when it resizes.
 # Our constant CSS only, scoped to the map's container; no text from files.
 _FRAME_CSS = """<style>
 .st-key-{box} iframe {{width: 100% !important; height: auto !important; aspect-ratio: {ratio};
