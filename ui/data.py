@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.atlas import Atlas
+from geo.atomic import write_bytes
 from geo.mapdata import MapData, build_map_data
 from geo.paths import COMMUNES_PARQUET, REGISTRY_DIR, REPO_ROOT
 
@@ -94,15 +94,7 @@ def write_layer(directory: Path, name: str, body: bytes) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{name}-{hashlib.sha256(body).hexdigest()[:16]}.json"
     if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(body)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes(target, body, 0o644)
     return target
 
 

@@ -7,9 +7,7 @@ os.replace) and the file is left readable by its owner only (0600).
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from ..atomic import write_bytes
 from ..paths import REPO_ROOT
 from .passwords import hash_password
 
@@ -132,25 +131,4 @@ def remove_editor(path: Path, name: str) -> str | None:
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` by ``text`` atomically, mode 0600 (a secrets file is never world-readable)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # created 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # the rename itself survives a crash
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    write_bytes(path, text.encode("utf-8"), 0o600, sync_dir=True)

@@ -6,8 +6,9 @@ and nothing heavy (no matplotlib, no pandas), so the CLI can build its parser ch
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from ..atomic import current_umask, write_bytes
 
 # Shared with the app (which must not import the exports): re-exported here for the exports' callers.
 from ..registry.sources import document_citation  # noqa: F401
@@ -42,35 +43,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise ExportError(f"dossier inexistant : {path.parent}")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would set it, which is not safe while
-    other threads create files); 0o022 where /proc does not say."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~current_umask()
+    return write_bytes(path, data, mode)
 
 
 __all__ = ["DEFAULT_WIDTH", "DEFAULT_HEIGHT", "ExportError", "RenderError", "millesimes", "document_citation",

@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import json
 import lzma
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import shapely
 
+from ..atomic import replace_file
 from ..paths import COMMUNES_PARQUET
 from .cog import COLUMNS, CogTables, ReferentialError, is_com, parse_cog
 from .geometry import SourceGeometries, all_geometry_codes, clean_coverage, cross_check, parse_geometries, resolve_geometry
@@ -69,15 +68,7 @@ def write_parquet(gdf: gpd.GeoDataFrame, path: Path = COMMUNES_PARQUET) -> None:
     schema = schema.set(i, schema.field(i).remove_metadata()).with_metadata(meta)
     table = table.cast(schema)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"), 0o644)
 
 
 def build_from_sources(departements: set[str] | None, cache_dir: Path | None = None) -> gpd.GeoDataFrame:

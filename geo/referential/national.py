@@ -23,14 +23,13 @@ in 2019 is said to be so « avant 2019 ».
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Container, Iterable
 
 import pandas as pd
 
+from ..atomic import replace_file
 from ..paths import DATA_DIR
 from .cog import departement_of
 
@@ -131,15 +130,7 @@ def write_national(df: pd.DataFrame, path: Path = FRANCE_INDEX, first_millesime:
     first = first_millesime or df.attrs.get("premier_millesime")
     table = table.replace_schema_metadata({b"premier_millesime": str(first).encode()})
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"), 0o644)
 
 
 def build_national_from_sources(cache_dir: Path | None = None) -> pd.DataFrame:
