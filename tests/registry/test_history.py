@@ -17,7 +17,7 @@ from geo.registry.restore import RemovalsNotConfirmed, Unchanged, preview_restor
 from geo.registry.store import PublishError, publish
 from geo.registry import store as registry_store
 from geo.paths import REPO_ROOT
-from tests.import_support import csv_bytes, registry_copy, snapshot
+from tests.import_support import csv_bytes, snapshot
 
 pytestmark = pytest.mark.usefixtures("real_registry_untouched")
 
@@ -26,16 +26,6 @@ FIRST = csv_bytes([HEADER, ["CPTS du Pays de Vitré", "Vitré"], ["CPTS du Pays 
                    ["CPTS de Brocéliande", "Montfort-sur-Meu"], ["CPTS de Brocéliande", "Iffendic"]])
 SECOND = csv_bytes([HEADER, ["CPTS de Brocéliande", "Montfort-sur-Meu"], ["CPTS de Brocéliande", "Iffendic"],
                     ["CPTS de Brocéliande", "Bédée"]])
-
-
-@pytest.fixture
-def root(tmp_path):
-    return registry_copy(tmp_path)
-
-
-@pytest.fixture
-def backups(tmp_path):
-    return tmp_path / "backups"
 
 
 def do_publish(root, backups, data, communes, matcher, name="liste.csv", editeur="Alice"):

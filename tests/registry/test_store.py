@@ -36,16 +36,6 @@ def names(communes):
 pytestmark = pytest.mark.usefixtures("real_registry_untouched")
 
 
-@pytest.fixture
-def root(tmp_path):
-    return registry_copy(tmp_path)
-
-
-@pytest.fixture
-def backups(tmp_path):
-    return tmp_path / "backups"
-
-
 def analyze_on(root, data, communes, matcher, name="liste.csv", **kw):
     reg = load_registry(root)
     return analyze(data, name, communes, matcher, reg, registry_codes(reg, communes, matcher), **kw)

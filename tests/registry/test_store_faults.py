@@ -21,23 +21,13 @@ from geo.registry import files as registry_files
 from geo.registry import load_registry
 from geo.registry.files import PARTIAL_PREFIX, STAGING_PREFIX, clean_stale_if_idle, registry_lock
 from geo.registry.store import PublishError, fingerprints, publish
-from tests.import_support import csv_bytes, registry_copy, snapshot
+from tests.import_support import csv_bytes, snapshot
 
 HEADER = ["CPTS", "Commune", "Code INSEE"]
 LISTING = csv_bytes([HEADER, ["CPTS du Pays de Vitré", "Vitré", "35360"], ["CPTS du Pays de Vitré", "Balazé", ""],
                      ["CPTS Nouvelle Essai", "Fougères", ""]])
 
 pytestmark = pytest.mark.usefixtures("real_registry_untouched")
-
-
-@pytest.fixture
-def root(tmp_path):
-    return registry_copy(tmp_path)
-
-
-@pytest.fixture
-def backups(tmp_path):
-    return tmp_path / "backups"
 
 
 def analyze_on(root, data, communes, matcher, name="liste.csv"):
