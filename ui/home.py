@@ -12,29 +12,22 @@ import datetime as dt
 
 import streamlit as st
 
-from geo.views import facts
 from geo.formatting import fr_date, fr_int, plural
 from geo.views.indicators import INDICATORS, classify, legend_label
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.referential.search import CommuneSearch
 from geo.views.timeline import coverage_sentence, covered_at, signature_events
-from ui.cards import commune_panel, cpts_card, figure_line, no_cpts_notice
+from ui.cards import commune_panel, cpts_card, no_cpts_notice
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, default_legend
 from ui.map_component import base_map_pieces, home_selection, show_map
 from ui.pages_common import partial_registry_caption
+from ui import presentation as presentation_mode
 from ui.text import md
 
 S = st.session_state
 TODAY = "aujourd'hui"
-
-PRESENTATION_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display:none}
-.block-container {padding-top:0.6rem; max-width:100%}
-.block-container p, .block-container li {font-size:1.25rem}
-.block-container h1 {font-size:2.2rem}
-</style>"""
 
 
 @st.cache_resource
@@ -90,14 +83,6 @@ def on_search() -> None:
     S["hits_note"] = hits[0].explication if hits else search.outside_note(S.get("q", ""))
     if hits:
         select_commune(hits[0].code, zoom_to=True)
-
-
-def step_cpts(delta: int) -> None:
-    """Presentation: go to the next/previous mapped CPTS (by name)."""
-    ids = [t.id for t in sorted(get_atlas().territories, key=lambda t: t.nom) if t.perimetre_connu]
-    cur = S.get("cpts")
-    i = ids.index(cur) + delta if cur in ids else (0 if delta > 0 else len(ids) - 1)
-    select_cpts(ids[i % len(ids)])
 
 
 def _init_from_url(atlas) -> None:
@@ -174,12 +159,7 @@ def render() -> None:
     online = S.get("online", False)
 
     if presentation:
-        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-        c1, c2, c3, c4 = st.columns([0.55, 0.15, 0.15, 0.15])
-        c1.title("CPTS de Bretagne")
-        c2.button("◀ Précédente", on_click=step_cpts, args=(-1,), use_container_width=True)
-        c3.button("Suivante ▶", on_click=step_cpts, args=(1,), use_container_width=True)
-        c4.button("Quitter", on_click=lambda: S.update(presentation=False), use_container_width=True)
+        presentation_mode.header(atlas, select_cpts)
     else:
         st.title("Carte des CPTS de Bretagne")
     if S.get("link_error"):
@@ -237,7 +217,7 @@ def render() -> None:
 
     with right:
         if presentation and S.get("cpts"):
-            key_figures(atlas, atlas.territory(S["cpts"]))
+            presentation_mode.key_figures(atlas, atlas.territory(S["cpts"]))
         elif S.get("commune"):
             commune_panel(atlas, S["commune"])
             ts = atlas.territories_of(S["commune"])
@@ -247,7 +227,7 @@ def render() -> None:
                 st.warning(f"Cette commune figure dans {len(ts)} CPTS d'après les sources (chevauchement de périmètres).")
             for t in ts:
                 if presentation:
-                    key_figures(atlas, t)
+                    presentation_mode.key_figures(atlas, t)
                 else:
                     cpts_card(atlas, t)
         elif S.get("cpts"):
@@ -295,18 +275,6 @@ def sidebar(atlas) -> None:
             tables_xlsx_button(key="dl-xlsx")
             st.caption("La carte PNG suit l'indicateur choisi"
                        + (" et la CPTS sélectionnée." if focus else " ; sélectionnez une CPTS pour sa fiche PDF."))
-
-
-def key_figures(atlas, t) -> None:
-    """Presentation: the few figures that matter, large, each with its nature and source."""
-    st.subheader(md(t.nom))
-    st.markdown(md(facts.status_line(t)))
-    figs, gap = facts.population_figures(t, atlas.registry)
-    for f in figs + facts.commune_figures(t, atlas.registry) + facts.funding_figures(t, atlas.registry) \
-            + facts.smt_figures(t, atlas.registry):
-        figure_line(f)
-    if gap:
-        st.markdown(f":orange[{md(gap)}]")
 
 
 def intro(atlas) -> None:
