@@ -14,24 +14,27 @@ import streamlit as st
 
 from ui import home
 from ui.french import french_page
+from ui.scope import current_scope, keep_in_url, scope_selector
 
 ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
 # The favicon is a file we ship: an emoji needs an emoji font (empty box without one) and a
 # ":material/…:" page icon makes the browser fetch the favicon from fonts.gstatic.com (offline app).
-st.set_page_config(layout="wide", page_title="Carte des CPTS — Bretagne", page_icon=str(ICON))
+st.set_page_config(layout="wide", page_title=f"Carte des CPTS — {current_scope().nom}", page_icon=str(ICON))
 
 # Less empty space above the title: the map is what people come for (our CSS, no user text).
 st.markdown("<style>.block-container{padding-top:1.6rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
 french_page()
+scope_selector()  # the région (or France) every page shows, ?region= in the URL (ui/scope.py)
 
 
 def _title(path: Path) -> str:
     """'2_Comparer.py' -> 'Comparer', '1_Fiches_CPTS.py' -> 'Fiches CPTS'."""
-    return re.sub(r"^\d+_", "", path.stem).replace("_", " ")
+    return re.sub(r"^\d+_", "", path.stem).replace("_", " ").replace("Editer", "Éditer")  # ASCII file names
 
 
 pages = [st.Page(home.render, title="Carte", default=True)]
 pages += [st.Page(str(p), title=_title(p)) for p in sorted(PAGES_DIR.glob("[0-9]*_*.py"))]
 st.navigation(pages).run()
+keep_in_url()  # a page may have rewritten the whole URL
