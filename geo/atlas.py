@@ -5,8 +5,10 @@
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +22,9 @@ from .referential import load_communes
 from .registry import Registry, load_registry
 from .territories import Territory, build_territories, cpts_by_commune
 
+if TYPE_CHECKING:
+    from .scope import Scope
+
 
 @dataclass
 class Atlas:
@@ -28,18 +33,27 @@ class Atlas:
     matcher: Matcher
     territories: list[Territory]
     locator: CommuneLocator
+    scope: Scope | None = None   # None: the file given to load(), every CPTS of the registry
 
     @classmethod
-    def load(cls, communes_path: Path = COMMUNES_PARQUET, registry_root: Path = REGISTRY_DIR) -> "Atlas":
+    def load(cls, communes_path: Path = COMMUNES_PARQUET, registry_root: Path = REGISTRY_DIR,
+             scope: Scope | None = None) -> "Atlas":
+        """``scope`` (geo/scope.py) replaces ``communes_path`` by the scope's referential and keeps the
+        territories of the CPTS whose départements meet the scope's (the registry stays whole)."""
+        if scope is not None:
+            communes_path = scope.communes_path
         communes = load_communes(communes_path)
         registry = load_registry(registry_root)
         matcher = Matcher(communes)
-        territories = build_territories(registry, communes, matcher)
+        shown = registry if scope is None else dataclasses.replace(
+            registry, cpts=[c for c in registry.cpts if scope.includes(c.departements)])
+        territories = build_territories(shown, communes, matcher)
         # Then the national index (read on first use only): links, search and imports say which
         # commune lies outside the scope and since when a former code belongs to its commune. The
         # registry's perimeters above are resolved without it: same messages, nothing more to read.
-        matcher.outside = NationalIndex(Path(communes_path).with_name(FRANCE_INDEX.name))
-        return cls(communes, registry, matcher, territories, CommuneLocator(communes))
+        index = scope.france_index if scope is not None else Path(communes_path).with_name(FRANCE_INDEX.name)
+        matcher.outside = NationalIndex(index)
+        return cls(communes, registry, matcher, territories, CommuneLocator(communes), scope)
 
     def __post_init__(self):
         self._by_commune = cpts_by_commune(self.territories)

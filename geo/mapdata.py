@@ -61,13 +61,16 @@ def short_label(t: Territory) -> str:
     return t.nom
 
 
-def build_map_data(communes, territories: list[Territory]) -> MapData:
+def build_map_data(communes, territories: list[Territory], region: str | None = REGION_BRETAGNE) -> MapData:
+    """``region``: the région whose communes are all drawn (geo/scope.py), None for every commune,
+    ``""`` for none but those of the CPTS (a scope too big for one GeoJSON layer: France)."""
     colors = territory_colors(territories)
     owners: dict[str, list[Territory]] = {}
     for t in territories:
         for c in t.codes:
             owners.setdefault(c, []).append(t)
-    shown = communes[(communes["region"] == REGION_BRETAGNE) | communes["code"].isin(owners.keys())]
+    inside = communes["region"] == region if region is not None else communes["code"].notna()
+    shown = communes[inside | communes["code"].isin(owners.keys())]
     shown = shown[shown.geometry.notna()].reset_index(drop=True)
     simplified = _round(shapely.coverage_simplify(shown.geometry.values, SIMPLIFY_TOLERANCE))
     valid = shapely.is_valid(simplified)

@@ -1,5 +1,10 @@
 """Cached loaders: the data are read once per server process, the folium Map never is cached.
 
+Per scope (geo/scope.py: a région or France, chosen with ui/scope.py): ``get_atlas(scope=None)``,
+``get_map_data(scope=None)`` and ``get_layer_urls(scope=None)`` default to the current scope. The
+data version starts with the scope's code (``"53@…"``), so every cache keyed by it (here and in
+ui/map_component.py) keeps one entry per scope.
+
 The map's big GeoJSON layers are static files under ``static/generated/`` (content-hashed names),
 shared by every server process of the checkout. A file is never removed while a page or a process
 may still reference it: a process refreshes the mtime of the files it serves (hourly) and rewrites
@@ -20,8 +25,12 @@ import streamlit as st
 
 from geo.atlas import Atlas
 from geo.atomic import write_bytes
+from geo.formatting import plural
 from geo.mapdata import MapData, build_map_data
-from geo.paths import COMMUNES_PARQUET, REGISTRY_DIR, REPO_ROOT
+from geo.paths import REGISTRY_DIR, REPO_ROOT
+from geo.scope import Scope, get_scope
+
+from .scope import current_scope
 
 
 VERSION_TTL_S = 1.0
@@ -29,52 +38,81 @@ _version_memo: dict[str, tuple[float, tuple, str]] = {}
 _version_lock = threading.Lock()
 
 
-def _scan_version() -> str:
-    files = [COMMUNES_PARQUET, *sorted(REGISTRY_DIR.rglob("*.yaml"))]
+def _scan_version(communes: Path) -> str:
+    files = [communes, *sorted(REGISTRY_DIR.rglob("*.yaml"))]
     stamp = repr(tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     return hashlib.sha256(stamp.encode()).hexdigest()[:20]
 
 
-def _data_version() -> str:
+def _scope_of(version: str) -> Scope:
+    """The scope a data version was computed for (``"93@…"`` -> Provence-Alpes-Côte d'Azur)."""
+    return get_scope(version.split("@", 1)[0], built=True)
+
+
+def _data_version(scope: Scope | None = None) -> str:
     """Changes when a data file changes, so a published registry shows up without a restart.
 
     The scan (every registry file stat'ed) runs at most once per VERSION_TTL_S per process: a rerun
     asks several times, and twenty sessions clicking ask many times a second (profiled: 6 scans
     per click). A publish is seen within that second. A short digest keeps cache keys cheap."""
+    scope = scope or current_scope()
+    communes = scope.communes_path
     now = time.monotonic()
-    quick = _quick_stamp()
+    quick = _quick_stamp(communes)
     with _version_lock:
-        memo = _version_memo.get("v")
+        memo = _version_memo.get(scope.code)
         if memo is not None and memo[1] == quick and now - memo[0] < VERSION_TTL_S:
             return memo[2]
     try:
-        version = _scan_version()
+        version = f"{scope.code}@{_scan_version(communes)}"
     except FileNotFoundError:  # a publish swapped the registry folder under the scan: look again
-        version = _scan_version()
+        version = f"{scope.code}@{_scan_version(communes)}"
     with _version_lock:
-        _version_memo["v"] = (now, quick, version)
+        _version_memo[scope.code] = (now, quick, version)
     return version
 
 
-def _quick_stamp() -> tuple:
+def _quick_stamp(communes: Path) -> tuple:
     """One stat of the registry folder and of the referential: a publish swaps the folder (new
     inode), so the app's own publishes are seen at once, without waiting for VERSION_TTL_S."""
     try:
         r, c = REGISTRY_DIR.stat(), (REGISTRY_DIR / "cpts").stat()
-        return (r.st_ino, r.st_mtime_ns, c.st_ino, c.st_mtime_ns, COMMUNES_PARQUET.stat().st_mtime_ns)
+        return (r.st_ino, r.st_mtime_ns, c.st_ino, c.st_mtime_ns, communes.stat().st_mtime_ns)
     except FileNotFoundError:
         return ()
 
 
-@st.cache_resource(show_spinner="Chargement des données…", max_entries=2)
+@st.cache_resource(show_spinner="Chargement des données…", max_entries=4)
 def _atlas(version: str) -> Atlas:
-    return Atlas.load()
+    return Atlas.load(scope=_scope_of(version))
 
 
-@st.cache_resource(show_spinner="Préparation de la carte…", max_entries=2)
+@st.cache_resource(show_spinner="Préparation de la carte…", max_entries=4)
 def _map_data(version: str) -> MapData:
     atlas = _atlas(version)
-    return build_map_data(atlas.communes, atlas.territories)
+    return build_map_data(atlas.communes, atlas.territories, region=_drawn_region(atlas))
+
+
+# Above this many communes the map does not draw every commune as one GeoJSON layer (France: 35 000
+# polygons, tens of MB for folium): only the communes of the CPTS, until vector tiles draw the rest.
+MAX_DRAWN_COMMUNES = 6000
+
+
+def _drawn_region(atlas: Atlas) -> str | None:
+    scope = atlas.scope
+    if len(atlas.communes) > MAX_DRAWN_COMMUNES:
+        return ""   # build_map_data: only the communes of the CPTS
+    return None if scope.is_france else scope.code
+
+
+def map_note(scope: Scope | None = None) -> str | None:
+    """What the map leaves out for a big scope (French, plain text), None when it draws every commune."""
+    atlas = get_atlas(scope)
+    if _drawn_region(atlas) != "":
+        return None
+    return (f"{atlas.scope.nom} : {plural(len(atlas.communes), 'commune')} — la carte ne dessine que celles des "
+            "CPTS documentées. Cherchez une autre commune dans le panneau latéral (nom, code postal, code INSEE) "
+            "ou ouvrez un lien ?commune=CODE.")
 
 
 STATIC_DIR = REPO_ROOT / "static"
@@ -131,7 +169,7 @@ def _layer_bodies(md: MapData) -> dict[str, bytes]:
             for name, fc in zip(LAYERS, (md.communes, md.territories, md.departements))}
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _published_layers(version: str) -> dict[str, str]:
     """Write the big GeoJSON layers once as static files (content-hashed names) and return their URLs.
 
@@ -160,16 +198,17 @@ def _ensure_served(version: str, urls: dict[str, str]) -> None:
             _last_touch[url] = now
 
 
-def get_layer_urls() -> dict[str, str]:
-    version = _data_version()
+def get_layer_urls(scope: Scope | None = None) -> dict[str, str]:
+    version = _data_version(scope)
     urls = _published_layers(version)
     _ensure_served(version, urls)
     return urls
 
 
-def get_atlas() -> Atlas:
-    return _atlas(_data_version())
+def get_atlas(scope: Scope | None = None) -> Atlas:
+    """The atlas of ``scope`` (default: the scope chosen in this session, ui/scope.py)."""
+    return _atlas(_data_version(scope))
 
 
-def get_map_data() -> MapData:
-    return _map_data(_data_version())
+def get_map_data(scope: Scope | None = None) -> MapData:
+    return _map_data(_data_version(scope))

@@ -20,7 +20,7 @@ from .french import FrenchArgumentParser
 
 # Errors a command may raise that deserve a French one-liner and exit code 2, not a traceback.
 # Looked up in sys.modules: a module that was never imported cannot have raised its error.
-_USER_ERRORS = (("geo.referential", "ReferentialError"), ("geo.registry", "RegistryError"))
+_USER_ERRORS = (("geo.referential", "ReferentialError"), ("geo.registry", "RegistryError"), ("geo.scope", "ScopeError"))
 
 
 def _selected(argv: list[str]) -> str | None:

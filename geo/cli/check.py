@@ -10,12 +10,13 @@ from pathlib import Path
 from ..formatting import plural
 from ..paths import REGISTRY_DIR
 from .commands import HELP
-from .common import load_atlas
+from .common import add_region_argument, load_atlas
 
 
 def register(sub) -> None:
     c = sub.add_parser("check", help=HELP["check"])
     c.add_argument("--registry", default=str(REGISTRY_DIR))
+    add_region_argument(c)
     c.set_defaults(func=cmd_check)
 
 
@@ -29,6 +30,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     if errors:
         print(f"Registre invalide : {plural(len(errors), 'erreur')}.")
         return 1
-    report = quality_report(load_atlas())
+    report = quality_report(load_atlas(args.region))
     print(report.text)
     return 1 if report.errors else 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..exports.common import DEFAULT_HEIGHT, DEFAULT_WIDTH, ExportError, RenderError, write_atomic
 from .commands import HELP
-from .common import load_atlas
+from .common import add_region_argument, load_atlas
 
 FORMATS = ("csv", "xlsx", "geojson")   # geo.exports.tables.FORMATS, without importing pandas here
 TABLES = ("comparaison", "communes")   # geo.exports.frames.TABLES
@@ -46,7 +46,7 @@ def cmd_map(args) -> int:
     if args.indicateur not in INDICATORS:
         raise ExportError(f"indicateur inconnu « {args.indicateur} ». Indicateurs valides : {', '.join(INDICATORS)}")
     today = _today(args.date)
-    atlas = load_atlas()
+    atlas = load_atlas(args.region)
     if args.cpts is not None:
         _check_cpts(atlas, args.cpts)
     t0 = time.perf_counter()
@@ -61,7 +61,7 @@ def cmd_map(args) -> int:
 def cmd_fiche(args) -> int:
     from ..exports.pdf import render_fiche_pdf
     today = _today(args.date)
-    atlas = load_atlas()
+    atlas = load_atlas(args.region)
     _check_cpts(atlas, args.id)
     t0 = time.perf_counter()
     pdf = render_fiche_pdf(atlas, args.id, today=today)
@@ -78,7 +78,7 @@ def cmd_export(args) -> int:
         raise ExportError(f"table inconnue « {args.table} ». Tables valides : {', '.join(TABLES)}")
     from ..exports.tables import export_bytes
     today = _today(args.date)
-    atlas = load_atlas()
+    atlas = load_atlas(args.region)
     data = export_bytes(atlas, args.format, args.table, today=today)
     out = write_atomic(args.file, data)
     what = {"csv": f"table « {args.table} »", "xlsx": "tables « comparaison » et « communes »",
@@ -109,12 +109,14 @@ def register(sub) -> None:
     m.add_argument("--width", type=int, default=DEFAULT_WIDTH, help="largeur en pixels (défaut 1600)")
     m.add_argument("--height", type=int, default=DEFAULT_HEIGHT, help="hauteur en pixels (défaut 1200)")
     m.add_argument("--date", metavar="AAAA-MM-JJ", help="date imprimée sur la carte (défaut : aujourd'hui)")
+    add_region_argument(m)
     m.set_defaults(func=_run(cmd_map))
 
     f = sub.add_parser("fiche", help=HELP["fiche"])
     f.add_argument("id", help="identifiant de la CPTS (voir « python -m geo territories »)")
     f.add_argument("--pdf", required=True, metavar="FICHIER", help="fichier PDF à écrire")
     f.add_argument("--date", metavar="AAAA-MM-JJ", help="date de génération imprimée (défaut : aujourd'hui)")
+    add_region_argument(f)
     f.set_defaults(func=_run(cmd_fiche))
 
     # ``export FICHIER`` may already exist (geo/import_cli.py: the registry in the import format). The
@@ -124,6 +126,7 @@ def register(sub) -> None:
     if e is None:
         e = sub.add_parser("export", help="tables en CSV (Excel), XLSX ou territoires en GeoJSON")
         e.add_argument("file", metavar="FICHIER")
+        add_region_argument(e)
         registry_export = None
     else:
         registry_export = e.get_default("func")

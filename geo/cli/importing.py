@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..paths import COMMUNES_PARQUET, REGISTRY_DIR
+from .common import add_region_argument
 
 
 def register(subparsers) -> None:
@@ -40,19 +41,24 @@ def register(subparsers) -> None:
     i.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
     i.add_argument("--backups", default=str(DEFAULT_BACKUPS), help=argparse.SUPPRESS)
     i.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
+    add_region_argument(i)
     i.set_defaults(func=cmd_import)
 
     e = subparsers.add_parser("export", help="exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)")
     e.add_argument("file", metavar="FICHIER")
     e.add_argument("--registry", default=str(REGISTRY_DIR), help=argparse.SUPPRESS)
     e.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
+    add_region_argument(e)
     e.set_defaults(func=cmd_export)
 
 
-def _load(communes_path: str, registry_root: str):
+def _load(communes_path: str, registry_root: str, region: str | None = None):
     from ..matching import Matcher
     from ..referential import load_communes
     from ..registry import load_registry
+    if region is not None:  # --region: that scope's referential (geo/scope.py)
+        from ..scope import get_scope
+        communes_path = get_scope(region, built=True).communes_path
     communes = load_communes(Path(communes_path))
     return communes, Matcher(communes), load_registry(Path(registry_root))
 
@@ -81,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _err(f"{path} est un dossier, pas un fichier")
     except OSError as e:
         return _err(f"fichier illisible : {path} ({e.strerror})")
-    communes, matcher, registry = _load(args.communes, args.registry)
+    communes, matcher, registry = _load(args.communes, args.registry, args.region)
     prints = fingerprints(Path(args.registry))
     try:
         result = analyze(data, path.name, communes, matcher, registry, registry_codes(registry, communes, matcher))
@@ -189,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         return _err("extension attendue .csv ou .xlsx")
-    communes, matcher, registry = _load(args.communes, args.registry)
+    communes, matcher, registry = _load(args.communes, args.registry, args.region)
     territories = build_territories(registry, communes, matcher)
     data = export_bytes(registry, territories, dict(zip(communes["code"], communes["nom"])), fmt)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from .commands import HELP
-from .common import dump, load_atlas
+from .common import add_region_argument, dump, load_atlas
 
 
 def register(sub) -> None:
@@ -13,12 +13,13 @@ def register(sub) -> None:
     lk.add_argument("lat")
     lk.add_argument("lon", nargs="?")
     lk.add_argument("--json", action="store_true")
+    add_region_argument(lk)
     lk.set_defaults(func=cmd_lookup)
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
     from ..referential.locator import check_latlon, parse_latlon_line
-    atlas = load_atlas()
+    atlas = load_atlas(args.region)
 
     def show(result: dict) -> str:
         if args.json:

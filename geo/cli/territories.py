@@ -8,18 +8,19 @@ import argparse
 import json
 
 from .commands import HELP
-from .common import load_territories
+from .common import add_region_argument, load_territories
 
 
 def register(sub) -> None:
     t = sub.add_parser("territories", help=HELP["territories"])
     t.add_argument("--json", action="store_true")
+    add_region_argument(t)
     t.set_defaults(func=cmd_territories)
 
 
 def cmd_territories(args: argparse.Namespace) -> int:
     from ..formatting import fr_int
-    registry, territories = load_territories()  # no geometry needed: no geopandas import
+    registry, territories = load_territories(args.region)  # no geometry needed: no geopandas import
     if args.json:
         from ..views.declared import declared_facts
         items = [{**t.to_dict(), "faits": declared_facts(t.cpts, registry)} for t in territories]
