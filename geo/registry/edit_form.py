@@ -198,10 +198,11 @@ def _read(leaf: Leaf, text) -> Any:
     if leaf.kind in ("int", "year"):
         value = parse_number(text, integer=True)
         if leaf.ge is not None and value < leaf.ge or leaf.le is not None and value > leaf.le:
+            shown = str if leaf.kind == "year" else show_number
             low, high = leaf.ge, leaf.le
-            span = (f"entre {show_number(low)} et {show_number(high)}" if low is not None and high is not None
-                    else f"supérieur ou égal à {show_number(low)}" if low is not None
-                    else f"inférieur ou égal à {show_number(high)}")
+            span = (f"entre {shown(low)} et {shown(high)}" if low is not None and high is not None
+                    else f"supérieur ou égal à {shown(low)}" if low is not None
+                    else f"inférieur ou égal à {shown(high)}")
             raise ValueError(f"doit être un nombre entier {span} (valeur : {text})")
         return value
     if leaf.kind == "number":
