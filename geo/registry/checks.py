@@ -93,6 +93,9 @@ def check_cpts(item: Cpts, stem: str, ctx: Findings, size_for: Callable[[int], i
 
     if item.missions is not None and not any(item.missions.actions(k) for k in MISSION_KEYS):
         ctx.warn("missions", "bloc « missions » sans aucune action")
+    for i, other in enumerate(item.autres_valeurs):
+        if other.champ == "taille_aci_declaree" and not 1 <= other.valeur <= 4:
+            ctx.error(f"autres_valeurs[{i}].valeur", f"taille ACI {other.valeur} hors de 1 à 4")
     if not item.nom_connu and not item.notes:
         ctx.warn("notes", "nom inconnu : expliquer dans « notes » pourquoi")
 

@@ -9,6 +9,7 @@ from typing import Iterator, NamedTuple
 
 from .models import MISSION_KEYS, Registry
 from .problems import ERROR, WARNING, Problem, shown as _shown
+from .table_text import is_tabular, read_table_text
 
 class CitationRef(NamedTuple):
     file: str  # registry file, e.g. "cpts/pays-de-vitre.yaml"
@@ -36,6 +37,15 @@ def iter_citations(registry: Registry) -> Iterator[CitationRef]:
             for key in MISSION_KEYS:
                 for i, action in enumerate(item.missions.actions(key)):
                     yield CitationRef(f, f"missions.{key}[{i}].citation", item.missions.source, action.citation)
+        for i, other in enumerate(item.autres_valeurs):
+            yield CitationRef(f, f"autres_valeurs[{i}].citation", other.source, other.citation)
+        if item.missions_engagees is not None:
+            for i, m in enumerate(item.missions_engagees.missions):
+                yield CitationRef(f, f"missions_engagees.missions[{i}].citation", item.missions_engagees.source,
+                                  m.citation)
+        if item.contact is not None:
+            for i, quote in enumerate(item.contact.citations):
+                yield CitationRef(f, f"contact.citations[{i}]", item.contact.source, quote)
         if item.perimetre.source and item.perimetre.citation:
             yield CitationRef(f, "perimetre.citation", item.perimetre.source, item.perimetre.citation)
 
@@ -66,9 +76,13 @@ def check_citations(registry: Registry, seeds_dir: Path) -> list[Problem]:
             if source is None or source.fichier is None:
                 texts[source_id] = None
             else:
+                path = seeds_dir / source.fichier
+                if not path.is_file():  # an imported table is kept in the registry's documents only
+                    path = Path(registry.root) / "documents" / source.fichier
                 try:
-                    texts[source_id] = normalize_text((seeds_dir / source.fichier).read_text(encoding="utf-8"))
-                except OSError:
+                    raw = read_table_text(path) if is_tabular(path.name) else path.read_text(encoding="utf-8")
+                    texts[source_id] = normalize_text(raw)
+                except (OSError, ValueError, KeyError):
                     texts[source_id] = ""
         return texts[source_id]
 

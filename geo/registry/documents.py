@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .citations import normalize_text
 from .models import Registry, Source
+from .table_text import is_tabular, read_table_text
 
 DOCUMENTS_DIR = "documents"   # beside sources.yaml
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " "}
@@ -44,8 +45,11 @@ def read_document(registry: Registry, source_id: str) -> str:
     if source is None:
         raise DocumentError(f"aucun document « {source_id} » dans le registre")
     try:
-        return unicodedata.normalize("NFC", document_path(registry, source).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        path = document_path(registry, source)
+        if is_tabular(path.name):  # an imported tracking table: one line per cell (table_text.py)
+            return unicodedata.normalize("NFC", read_table_text(path))
+        return unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise DocumentError(f"le texte du document « {source.titre} » est illisible ou absent") from exc
 
 

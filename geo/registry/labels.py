@@ -24,6 +24,10 @@ FIELD_LABELS = {
     "codes_insee": "codes INSEE", "source_import": "fichier importé", "sources": "document source",
     "titre": "titre", "editeur": "éditeur", "lieu": "lieu", "type": "type", "url": "adresse", "fichier": "fichier",
     "chiffres": "chiffre de contexte", "tailles_aci": "taille ACI", "notes": "notes",
+    "missions_engagees": "missions engagées", "mission": "mission", "engagee": "engagée", "contact": "contact",
+    "site_web": "site web", "courriel": "adresse électronique", "citations": "citations",
+    "autres_valeurs": "autre valeur déclarée", "champ": "chiffre", "sha256": "empreinte SHA-256",
+    "importe_par": "importé par", "date_import": "date d'import",
 }
 _SEGMENT = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal, NamedTuple, Optional
+from typing import ClassVar, Literal, NamedTuple, Optional, get_args
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass as model
@@ -21,10 +21,10 @@ from pydantic.json_schema import SkipJsonSchema
 from geo.paths import REGISTRY_DIR
 
 from .fields import Block, Bool, Date, Dept, HttpUrlText, InseeCode, Int, Number, OptText, PolygonPath, Slug, SourceRef, Text, Year
+from .models_facts import AutreValeur, Contact, MissionEngagee, MissionKey, MissionsEngagees, Sha256  # noqa: F401 - re-exported
 from .problems import Problem
 
 DEFAULT_ROOT = REGISTRY_DIR  # <repo>/data/registry
-
 
 
 class Mission(NamedTuple):
@@ -47,6 +47,7 @@ MISSIONS: tuple[Mission, ...] = (
     ),
 )
 MISSION_KEYS: tuple[str, ...] = tuple(m.key for m in MISSIONS)
+assert MISSION_KEYS == get_args(MissionKey), "models_facts.MissionKey must list MISSIONS' keys in order"
 
 
 class Step(NamedTuple):
@@ -65,7 +66,7 @@ OTHER_MILESTONE = "autre"  # jalon that is not a lifecycle step (initiation, AG 
 
 PERIMETER_RULES: tuple[str, ...] = ("communes", "epci", "epci_et_communes", "inconnu")
 
-SOURCE_TYPES: tuple[str, ...] = ("communiqué de presse", "dépliant", "page web")
+SOURCE_TYPES: tuple[str, ...] = ("communiqué de presse", "dépliant", "page web", "tableau de suivi")
 
 StepKey = Literal[STEP_KEYS]
 MilestoneKey = Literal[STEP_KEYS + (OTHER_MILESTONE,)]
@@ -95,6 +96,10 @@ class Source:
     note: OptText = None
     infere: Bool = False
     url: Optional[HttpUrlText] = None  # where the original is published (shown, never fetched)
+    # an imported file (tableau de suivi): its fingerprint, who imported it and when
+    sha256: Optional[Sha256] = None
+    importe_par: OptText = None
+    date_import: Optional[Date] = None
 
 
 @_model
@@ -186,6 +191,7 @@ class SansMedecinTraitant:
     unite: Literal["%"]
     population: Text
     annee: Optional[Year] = None
+    date: Optional[Date] = None  # date of the figure when the source gives it (tableau de suivi)
     perimetre: Text
     comparaisons: list[Comparaison] = field(default_factory=list)
     source: SourceRef
@@ -299,6 +305,9 @@ class Cpts:
     sans_medecin_traitant: list[SansMedecinTraitant] = field(default_factory=list)
     autres_indicateurs: list[Indicateur] = field(default_factory=list)
     missions: Block[Missions] = None
+    missions_engagees: Block[MissionsEngagees] = None
+    contact: Block[Contact] = None
+    autres_valeurs: list[AutreValeur] = field(default_factory=list)  # a second source's value of a single figure
     perimetre: Perimetre
     notes: list[Text] = field(default_factory=list)
     # Set by the loader (relative to the root), not a YAML key: the loader refuses it in a file.

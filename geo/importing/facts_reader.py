@@ -1,0 +1,238 @@
+"""Reading a tracking table: every sheet of an XLSX (or the CSV) with its line numbers, merged cells
+filled from their top-left cell, percentage-formatted cells remembered, and the header found — on one
+row, or on two rows when a merged group cell stands over sub-headers (« Missions socle » over
+« Accès aux soins », « Prévention »…). A workbook may hold a facts sheet and a commune list: the
+commune list becomes a perimeter :class:`~geo.importing.table.Table`, resolved by the perimeter
+import (analysis.py) exactly as a commune list imported alone.
+
+Sizes are checked before parsing with the perimeter import's limits (limits.py, scan.py).
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from . import limits as _limits
+from .columns import detect_columns, _missing_fields
+from .csv_reader import _csv_records
+from .decoding import decode
+from .errors import ImportFileError
+from .facts_columns import FactColumn, detect_fact_columns, is_facts_header
+from .limits import ImportLimits, mega, too_many
+from .scan import scan_xlsx
+from .table import _DELIMS, Table, _strip_trailing_empty
+from .values import _is_empty, clean_cell
+from .xlsx_reader import MAX_XLSX_UNCOMPRESSED, _XLSX_FULL_MODE_CELLS, _XLSX_FULL_MODE_LIMIT
+
+__all__ = ["FactsSheet", "Workbook", "read_workbook", "looks_like_facts"]
+
+_HEADER_SEARCH = 30
+
+
+@dataclass
+class Sheet:
+    title: str | None                       # None for a CSV file
+    records: list[tuple[int, list[object]]]  # (line, cells), every line
+    percent: set[tuple[int, int]] = field(default_factory=set)   # (line, column) formatted as a percentage
+    merged: int = 0                          # cells filled from a merged range
+
+
+@dataclass
+class FactsSheet:
+    title: str | None
+    header_lines: list[int]
+    headers: list[str]                        # per column, with its merged group
+    columns: dict[str, FactColumn]
+    unused_headers: list[tuple[int, str]]     # (column, header) not recognised or a second column of a field
+    rows: list[tuple[int, list[object]]]      # data rows after the header (trailing empty ones removed)
+    pre_header: list[tuple[int, list[object]]]  # non-empty rows above the header (titles)
+    percent: set[tuple[int, int]]
+    merged: int = 0
+
+
+@dataclass
+class Workbook:
+    format: str                               # "xlsx" | "csv"
+    facts: FactsSheet | None
+    communes: Table | None                    # the commune list, for the perimeter import
+    other_sheets: list[tuple[str, int]] = field(default_factory=list)   # (sheet not read, non-empty rows)
+    sheets: dict[str | None, Sheet] = field(default_factory=dict)
+    encoding: str | None = None
+
+
+def _load_xlsx(data: bytes, limits: ImportLimits, max_rows: int | None = None) -> list[Sheet]:
+    import openpyxl  # noqa: PLC0415 - heavy, only for XLSX
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if "xl/workbook.xml" not in z.namelist():
+                raise ImportFileError("Archive ZIP qui n'est pas un classeur XLSX : enregistrez le tableau en XLSX ou en CSV.")
+            if sum(i.file_size for i in z.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise ImportFileError("Classeur XLSX trop volumineux une fois décompressé : exportez le tableau en CSV.")
+            counts = scan_xlsx(z, limits)
+    except zipfile.BadZipFile:
+        raise ImportFileError("Classeur XLSX endommagé (archive ZIP illisible).") from None
+    full = len(data) < _XLSX_FULL_MODE_LIMIT and counts.cells + counts.rows <= _XLSX_FULL_MODE_CELLS
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=not full, data_only=True)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many types on broken files
+        raise ImportFileError(f"Classeur XLSX illisible ({type(e).__name__}).") from None
+    out = []
+    try:
+        for ws in wb.worksheets:
+            if not full:
+                ws.reset_dimensions()
+            sheet = Sheet(ws.title, [])
+            for i, row in enumerate(ws.iter_rows(min_row=1, max_row=max_rows), start=1):
+                cells = []
+                for j, c in enumerate(row):
+                    v = getattr(c, "value", None)
+                    cells.append(v)
+                    if isinstance(v, (int, float)) and "%" in (getattr(c, "number_format", "") or ""):
+                        sheet.percent.add((i, j))
+                sheet.records.append((i, cells))
+            if full:
+                sheet.merged = _fill_merged(ws, sheet.records)
+            out.append(sheet)
+    finally:
+        wb.close()
+    return out
+
+
+def _fill_merged(ws, records) -> int:
+    filled = 0
+    for rng in ws.merged_cells.ranges:
+        top = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if (r, c) != (rng.min_row, rng.min_col) and r - 1 < len(records):
+                    cells = records[r - 1][1]
+                    while len(cells) < c:
+                        cells.append(None)
+                    cells[c - 1] = top
+                    filled += 1
+    return filled
+
+
+def _load_csv(data: bytes, limits: ImportLimits) -> tuple[list[Sheet], str]:
+    decoded = decode(data)
+    text = decoded.text
+    if not text.strip():
+        raise ImportFileError("Fichier vide : aucune ligne à importer.")
+    if text.count("\n") + 1 > limits.max_rows:
+        raise ImportFileError(too_many("lignes", limits.max_rows))
+    first = next((ln for ln in text[:20000].splitlines() if ln.strip()), "")
+    delim = max(_DELIMS, key=first.count)
+    return [Sheet(None, _csv_records(text, delim, max_cells=limits.max_cells))], decoded.label
+
+
+def _combined(group: list[str], sub: list[str]) -> list[str]:
+    """Per column: the group label (row above, merged cells filled) and the sub-header, once each."""
+    out = []
+    for i in range(max(len(group), len(sub))):
+        g = group[i] if i < len(group) else ""
+        s = sub[i] if i < len(sub) else ""
+        out.append(s if not g or g == s else g if not s else f"{g} {s}")
+    return out
+
+
+def _sub_header(texts: list[str]) -> bool:
+    """A row of sub-headers, not of data: at most a third of its cells hold a digit."""
+    cells = [t for t in texts if t]
+    return bool(cells) and sum(any(ch.isdigit() for ch in t) for t in cells) * 3 <= len(cells)
+
+
+def _facts_header(records) -> tuple[int, int, list[str]] | None:
+    """(index of the first header row, of the last, headers) of a facts table, or None. A header row
+    followed by a row of sub-headers (under merged group cells) is read as one two-row header."""
+    non_empty = [(idx, [clean_cell(c) for c in cells]) for idx, (_, cells) in enumerate(records)
+                 if not _is_empty(cells)][:_HEADER_SEARCH]
+    for k, (idx, texts) in enumerate(non_empty):
+        if not is_facts_header(texts):
+            continue
+        if k + 1 < len(non_empty) and _sub_header(non_empty[k + 1][1]):
+            nxt_idx, nxt = non_empty[k + 1]
+            two = _combined(texts, nxt)
+            if is_facts_header(two) and len(detect_fact_columns(two)[0]) > len(detect_fact_columns(texts)[0]):
+                return idx, nxt_idx, two
+        return idx, idx, texts
+    return None
+
+
+def _commune_table(sheet: Sheet, fmt: str) -> Table | None:
+    from .table import _find_header  # noqa: PLC0415
+    idx, headers, chosen, notes = _find_header(sheet.records)
+    if idx is None or _missing_fields(chosen):
+        return None
+    rows, trailing = _strip_trailing_empty(sheet.records[idx + 1:])
+    pre = [(ln, c) for ln, c in sheet.records[:idx] if not _is_empty(c)]
+    return Table(fmt, sheet.records[idx][0], headers, rows, chosen, sheet=sheet.title, pre_header=pre,
+                 notes=list(notes or []), trailing_empty=trailing)
+
+
+def _facts_sheet(sheet: Sheet) -> FactsSheet | None:
+    found = _facts_header(sheet.records)
+    if found is None:
+        return None
+    first, last, headers = found
+    columns, unused = detect_fact_columns(headers)
+    rows, _ = _strip_trailing_empty(sheet.records[last + 1:])
+    pre = [(ln, c) for ln, c in sheet.records[:first] if not _is_empty(c)]
+    lines = [sheet.records[i][0] for i in range(first, last + 1) if not _is_empty(sheet.records[i][1])]
+    return FactsSheet(sheet.title, lines, headers, columns, unused, rows, pre, sheet.percent, sheet.merged)
+
+
+def _check_size(data: bytes, limits: ImportLimits) -> None:
+    if not data:
+        raise ImportFileError("Fichier vide : aucune ligne à importer.")
+    if len(data) > limits.max_bytes:
+        raise ImportFileError(f"Le fichier pèse {mega(len(data))} ; la limite est {mega(limits.max_bytes)}.")
+
+
+def read_workbook(data: bytes, name: str = "", limits: ImportLimits | None = None) -> Workbook:
+    """Every sheet of the file, the facts sheet and the commune list found by their columns.
+    Raises ImportFileError (French) when the file is unusable or holds no facts table."""
+    limits = limits or _limits.LIMITS
+    _check_size(data, limits)
+    encoding = None
+    if data.startswith(b"PK\x03\x04"):
+        fmt, sheets = "xlsx", _load_xlsx(data, limits)
+    else:
+        fmt = "csv"
+        sheets, encoding = _load_csv(data, limits)
+    book = Workbook(fmt, None, None, sheets={s.title: s for s in sheets}, encoding=encoding)
+    for sheet in sheets:
+        if book.facts is None and (facts := _facts_sheet(sheet)) is not None:
+            book.facts = facts
+            continue
+        if book.communes is None and (table := _commune_table(sheet, fmt)) is not None:
+            book.communes = table
+            continue
+        n = sum(1 for _, c in sheet.records if not _is_empty(c))
+        if n:
+            book.other_sheets.append((sheet.title or "", n))
+    if book.facts is None:
+        raise ImportFileError("Aucun tableau de suivi des CPTS : il faut une colonne de CPTS et au moins deux "
+                              "colonnes de faits (population, dates des étapes, financement, missions…).")
+    return book
+
+
+def looks_like_facts(data: bytes, name: str = "") -> bool:
+    """Cheap test (first rows of each sheet only): is this file a tracking table rather than a commune
+    list or a GeoJSON? Used by ``python -m geo import`` and the Importer page to pick the import."""
+    try:
+        if data.startswith(b"PK\x03\x04"):
+            sheets = _load_xlsx(data, _limits.LIMITS, max_rows=_HEADER_SEARCH * 2)
+        elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")) or data.startswith((b"%PDF", b"\xd0\xcf")):
+            return False
+        else:
+            text = decode(data[:200_000]).text
+            first = next((ln for ln in text[:20000].splitlines() if ln.strip()), "")
+            delim = max(_DELIMS, key=first.count)
+            sheets = [Sheet(None, _csv_records(text, delim, limit=_HEADER_SEARCH * 2))]
+    except (ImportFileError, Exception):  # noqa: BLE001 - the perimeter import will say what is wrong
+        return False
+    for s in sheets:
+        if _facts_header(s.records) is not None:
+            return True
+    return False
