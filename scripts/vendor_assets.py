@@ -90,6 +90,18 @@ ASSETS: tuple[Asset, ...] = (
             "package/LICENSE.txt": "LICENSE.txt",
         },
     ),
+    Asset(  # vector tiles (PMTiles) in Leaflet: the France map (ui/map_tiles.py, issue 10.2)
+        name="protomaps-leaflet",
+        kind="npm",
+        spec="protomaps-leaflet@5.1.0",
+        archive="protomaps-leaflet-5.1.0.tgz",
+        archive_sha256="0b45b08d0e6f7d39816415dbe6821d0556e7997ec716ed0123305cc1fe5a3fd8",
+        version_marker=("package/package.json", '"version": "5.1.0"'),
+        files={
+            "package/dist/protomaps-leaflet.js": "protomaps-leaflet.js",
+            "package/LICENSE": "LICENSE",
+        },
+    ),
 )
 
 

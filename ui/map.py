@@ -13,6 +13,7 @@ import folium
 from geo.mapdata import NO_CPTS_COLOR, MapData
 from geo.offline import add_online_basemaps, make_offline, new_map
 
+from .map_tiles import add_tile_layers
 from .map_elements import CommuneLayer, Labels, Legend, OutlineLayer, SelectionShape
 from .map_view import FitOnLoad, MetricScale, WindowSizedMap
 
@@ -48,12 +49,13 @@ def build_base_map(md: MapData, urls: dict[str, str], online_basemap: bool = Fal
     WindowSizedMap().add_to(m)
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
-    CommuneLayer(urls["communes"], dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
-    OutlineLayer(urls["territoires"], weight=4 if style.presentation else 2.5,
-                 ids=None if style.territory_ids is None else list(style.territory_ids),
-                 what="contours des CPTS").add_to(m)
-    OutlineLayer(urls["departements"], weight=2 if style.presentation else 1.6,
-                 what="contours des départements").add_to(m)
+    if not add_tile_layers(m, style):  # a large scope (France) is drawn from vector tiles: ui/map_tiles.py
+        CommuneLayer(urls["communes"], dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
+        OutlineLayer(urls["territoires"], weight=4 if style.presentation else 2.5,
+                     ids=None if style.territory_ids is None else list(style.territory_ids),
+                     what="contours des CPTS").add_to(m)
+        OutlineLayer(urls["departements"], weight=2 if style.presentation else 1.6,
+                     what="contours des départements").add_to(m)
     Legend(style.legend_title, list(style.legend_items), font_px=15 if style.presentation else 12).add_to(m)
     if style.labels:
         Labels(list(style.labels)).add_to(m)
