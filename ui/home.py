@@ -135,18 +135,8 @@ def timeline_style(atlas, md_, day: dt.date, presentation: bool, labels) -> tupl
     items += ((NO_CPTS_COLOR, "Pas de CPTS signée à cette date (ou non documentée)"),)
     style = MapStyle(legend_title=f"CPTS signées au {fr_date(day.isoformat())}", legend_items=items,
                      fills=tuple(sorted(fills.items())), territory_ids=tuple(sorted(signed)),
-                     labels=tuple(l[:3] for l in labels if l[3] in signed), presentation=presentation)
+                     labels=presentation_mode.map_labels(labels, signed), presentation=presentation)
     return style, cov.notes, coverage_sentence(cov)
-
-
-def territory_labels(atlas) -> tuple:
-    out = []
-    for t in atlas.territories:
-        if t.geometry is not None:
-            p = t.geometry.representative_point()
-            name = t.nom.replace("CPTS du ", "").replace("CPTS des ", "").replace("CPTS ", "")
-            out.append((round(p.y, 4), round(p.x, 4), name, t.id))
-    return tuple(out)
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -167,7 +157,7 @@ def render() -> None:
     if S.get("link_note"):
         st.info(md(S["link_note"]))
 
-    labels = territory_labels(atlas) if presentation else ()
+    labels = presentation_mode.territory_labels(atlas) if presentation else ()
     notes, timeline_text = [], None
     if S.get("timeline"):
         events = signature_events(atlas.territories, atlas.communes)
@@ -179,7 +169,7 @@ def render() -> None:
         style, notes, timeline_text = timeline_style(atlas, md_, day, presentation, labels)
     else:
         style, notes = indicator_style(atlas, md_, S.get("indicateur", "cpts"), presentation,
-                                       tuple(l[:3] for l in labels))
+                                       presentation_mode.map_labels(labels))
 
     left, right = st.columns([0.68, 0.32] if presentation else [0.6, 0.4], gap="medium")
     with left:
@@ -201,10 +191,11 @@ def render() -> None:
             st.markdown(f"**{md(timeline_text)}**")
         for n in notes:
             st.caption(md(n))
-        partial_registry_caption(atlas)
-        st.caption("Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; populations : INSEE — populations "
-                   "légales 2023 ; EPCI : DGCL 2026 (Licence Ouverte 2.0). Périmètres des CPTS : documents sources du "
-                   "registre (page Sources).")
+        if not presentation:  # presentation: one footnote line under the page (ui/presentation.py)
+            partial_registry_caption(atlas)
+            st.caption("Contours : IGN — ADMIN EXPRESS ; communes : INSEE — COG 2026 ; populations : INSEE — populations "
+                       "légales 2023 ; EPCI : DGCL 2026 (Licence Ouverte 2.0). Périmètres des CPTS : documents sources du "
+                       "registre (page Sources).")
 
     if handle_click(out):
         st.rerun()  # only when the on_change callback did not already see this click
@@ -216,8 +207,8 @@ def render() -> None:
         st.query_params.from_dict(wanted)
 
     with right:
-        if presentation and S.get("cpts"):
-            presentation_mode.key_figures(atlas, atlas.territory(S["cpts"]))
+        if presentation:
+            presentation_mode.panel(atlas)
         elif S.get("commune"):
             commune_panel(atlas, S["commune"])
             ts = atlas.territories_of(S["commune"])
@@ -226,14 +217,13 @@ def render() -> None:
             elif len(ts) > 1:
                 st.warning(f"Cette commune figure dans {len(ts)} CPTS d'après les sources (chevauchement de périmètres).")
             for t in ts:
-                if presentation:
-                    presentation_mode.key_figures(atlas, t)
-                else:
-                    cpts_card(atlas, t)
+                cpts_card(atlas, t)
         elif S.get("cpts"):
             cpts_card(atlas, atlas.territory(S["cpts"]))
         else:
             intro(atlas)
+    if presentation:
+        presentation_mode.footnote(atlas)
 
     sidebar(atlas)
 

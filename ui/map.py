@@ -15,6 +15,7 @@ from geo.offline import add_online_basemaps, make_offline, new_map
 
 from .map_tiles import add_tile_layers
 from .map_elements import CommuneLayer, Labels, Legend, OutlineLayer, SelectionShape
+from .map_labels import RoomLabels
 from .map_view import FitOnLoad, MetricScale, WindowSizedMap
 
 
@@ -58,7 +59,7 @@ def build_base_map(md: MapData, urls: dict[str, str], online_basemap: bool = Fal
                      what="contours des départements").add_to(m)
     Legend(style.legend_title, list(style.legend_items), font_px=15 if style.presentation else 12).add_to(m)
     if style.labels:
-        Labels(list(style.labels)).add_to(m)
+        RoomLabels(list(style.labels)).add_to(m)  # never overlapping: ui/map_labels.py
     if fit:
         FitOnLoad(md.bounds).add_to(m)
     if online_basemap:
