@@ -20,7 +20,8 @@ import streamlit_folium
 
 from geo.mapdata import build_map_data
 from ui.map import MapStyle, build_base_map, default_legend, selection_group, territory_map
-from ui.map_elements import DataElement, Legend, js_data
+from ui.map_elements import DataElement, js_data
+from ui.map_legend import Legend
 
 CANARY = "/tmp/cpts-ssti-canary"
 HOSTILE = [

@@ -13,14 +13,14 @@ import datetime as dt
 import streamlit as st
 
 from geo.formatting import fr_date, fr_int, plural
-from geo.views.indicators import INDICATORS, classify, legend_label
+from geo.views.indicators import INDICATORS, classify
 from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.referential.search import CommuneSearch
 from geo.views.timeline import coverage_sentence, covered_at, signature_events
 from ui.cards import commune_panel, cpts_card, no_cpts_notice
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
-from ui.map import MapStyle, default_legend
+from ui.map import MapStyle, default_legend, thematic_style
 from ui.map_component import base_map_pieces, home_selection, show_map
 from ui.pages_common import partial_registry_caption
 from ui import presentation as presentation_mode
@@ -112,10 +112,7 @@ def indicator_style(atlas, md_, key: str, presentation: bool, labels) -> tuple[M
     if key == "cpts":
         return MapStyle(legend_items=default_legend(md_), labels=labels, presentation=presentation), []
     c = classify(key, atlas.territories, atlas.registry)
-    fills = {code: cls.color for code, cls in c.commune_classes(atlas.territories).items()}
-    items = tuple((cls.color, legend_label(c, cls)) for cls in c.legend if c.counts.get(cls.key, 0) or cls.key == "aucune_cpts")
-    return MapStyle(legend_title=c.title, legend_items=items, fills=tuple(sorted(fills.items())),
-                    labels=labels, presentation=presentation), c.notes
+    return thematic_style(c, atlas.territories, labels, presentation), c.notes
 
 
 def timeline_style(atlas, md_, day: dt.date, presentation: bool, labels) -> tuple[MapStyle, list[str], str]:

@@ -12,9 +12,11 @@ import folium
 
 from geo.mapdata import NO_CPTS_COLOR, MapData
 from geo.offline import add_online_basemaps, make_offline, new_map
+from geo.views.indicators import AUCUNE_CPTS, OUTLINE_COLOR, THEMATIC_OPACITY, Classification, legend_items
 
 from .map_tiles import add_tile_layers
-from .map_elements import CommuneLayer, Labels, Legend, OutlineLayer, SelectionShape
+from .map_elements import CommuneLayer, Labels, OutlineLayer, SelectionShape
+from .map_legend import Legend
 from .map_labels import RoomLabels
 from .map_view import FitOnLoad, MetricScale, WindowSizedMap
 
@@ -23,11 +25,28 @@ from .map_view import FitOnLoad, MetricScale, WindowSizedMap
 class MapStyle:
     """What the base map shows besides the communes: all plain data, so equal styles give equal maps."""
     legend_title: str = "CPTS documentées"
-    legend_items: tuple[tuple[str, str], ...] = ()
+    legend_items: tuple[tuple[str, ...], ...] = ()   # (colour, label) or (colour, label, kind): ui.map_legend
     fills: tuple[tuple[str, str], ...] = ()          # (INSEE code, colour) overrides
     territory_ids: tuple[str, ...] | None = None     # outlines to draw (None = all)
     labels: tuple[tuple[float, float, str], ...] = ()
     presentation: bool = False
+    hatched: tuple[str, ...] = ()                    # INSEE codes hatched (« Non renseigné »)
+    default_fill: str | None = None                  # every commune not in ``fills`` (thematic maps)
+    outline_color: str | None = None                 # one colour for every CPTS outline (None: each its own)
+    opacity: float | None = None                     # fill opacity (None: the CPTS map's own)
+
+
+def thematic_style(c: Classification, territories, labels: tuple = (), presentation: bool = False) -> MapStyle:
+    """The browser map of an indicator, from the same classification and legend items as the PNG
+    (geo.views.indicators.legend_items): classes drawn opaque, « Non renseigné » hatched, « Aucune CPTS
+    documentée » plain light grey, every CPTS outline in the one dark colour the legend explains."""
+    by_code = c.commune_classes(territories)
+    return MapStyle(legend_title=c.title,
+                    legend_items=tuple((i.color or "", i.label, i.kind) for i in legend_items(c)),
+                    fills=tuple(sorted((code, cls.color) for code, cls in by_code.items())),
+                    hatched=tuple(sorted(code for code, cls in by_code.items() if cls.hatch)),
+                    default_fill=AUCUNE_CPTS.color, outline_color=OUTLINE_COLOR, opacity=THEMATIC_OPACITY,
+                    labels=labels, presentation=presentation)
 
 
 def default_legend(md: MapData) -> tuple[tuple[str, str], ...]:
@@ -51,10 +70,12 @@ def build_base_map(md: MapData, urls: dict[str, str], online_basemap: bool = Fal
     MetricScale().add_to(m)
     add_online_basemaps(m, enabled=online_basemap)
     if not add_tile_layers(m, style):  # a large scope (France) is drawn from vector tiles: ui/map_tiles.py
-        CommuneLayer(urls["communes"], dict(style.fills), opacity=0.7 if style.presentation else 0.55).add_to(m)
+        opacity = style.opacity if style.opacity is not None else (0.7 if style.presentation else 0.55)
+        CommuneLayer(urls["communes"], dict(style.fills), opacity=opacity, hatched=list(style.hatched),
+                     default_fill=style.default_fill).add_to(m)
         OutlineLayer(urls["territoires"], weight=4 if style.presentation else 2.5,
                      ids=None if style.territory_ids is None else list(style.territory_ids),
-                     what="contours des CPTS").add_to(m)
+                     what="contours des CPTS", fixed_color=style.outline_color).add_to(m)
         OutlineLayer(urls["departements"], weight=2 if style.presentation else 1.6,
                      what="contours des départements").add_to(m)
     Legend(style.legend_title, list(style.legend_items), font_px=15 if style.presentation else 12).add_to(m)
@@ -119,5 +140,5 @@ def selection_group(md: MapData, commune_code: str | None, cpts_ids: list[str]) 
     return fg
 
 
-__all__ = ["MapStyle", "build_base_map", "territory_map", "selection_group", "default_legend", "Legend",
+__all__ = ["MapStyle", "thematic_style", "build_base_map", "territory_map", "selection_group", "default_legend", "Legend",
            "Labels", "MetricScale", "FitOnLoad", "OutlineLayer", "CommuneLayer"]

@@ -18,7 +18,8 @@ a popup or GeoJSON properties therefore ran code on the server, and ``html.escap
 
 The big GeoJSON layers are fetched from static files (ui/data.py): their properties are raw text,
 written with ``textContent`` too. A layer that cannot be fetched says so in the map, in French.
-How the map sits in its window (size, fit, scale, focus) is ui/map_view.py, under the same rules.
+How the map sits in its window (size, fit, scale, focus) is ui/map_view.py, its legend ui/map_legend.py,
+under the same rules.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ import string
 
 from branca.element import Element, MacroElement
 from jinja2 import Template
+
+from geo.views.indicator_model import HATCH
 
 _JS_SAFE = frozenset(string.ascii_letters + string.digits + " .,:-")
 
@@ -143,72 +146,48 @@ _LOAD_JS = """
 """
 
 
-class Legend(DataElement):
-    """The legend, a Leaflet control that folds into a « Légende » button (a native ``<details>``).
-
-    Folded by default when the map is narrower than ``open_min_px`` (a laptop's half screen: the
-    open legend covered 17 % of the map and the south coast) or when, open, it would cover more
-    than ``open_max_share`` of the map; open on a projector, compact
-    (small type, a narrow box where long names wrap). Text is written with textContent."""
-
-    _template = Template("""
-    {% macro script(this, kwargs) %}
-    (function (map, d) {
-        var c = L.control({position: "bottomleft"});
-        c.onAdd = function () {
-            var box = L.DomUtil.create("details", "cpts-legend");
-            // its own width (max-content), so its size is right before leaflet.css has loaded
-            box.style.cssText = "width:max-content;background:rgba(255,255,255,.94);border-radius:6px;" +
-                "font:12px/1.3 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:" + d.px + "px;";
-            var sum = L.DomUtil.create("summary", "cpts-legend-toggle", box);
-            sum.style.cssText = "cursor:pointer;padding:4px 8px;font-weight:600;";
-            sum.textContent = "L\u00e9gende";
-            var body = L.DomUtil.create("div", "cpts-legend-body", box);
-            body.style.cssText = "padding:0 8px 6px;max-width:" + d.maxw + "px;";
-            var title = L.DomUtil.create("div", "cpts-legend-title", body);
-            title.style.cssText = "font-weight:600;margin-bottom:2px;";
-            title.appendChild(document.createElement("bdi")).textContent = d.title;
-            d.items.forEach(function (it) {
-                var row = L.DomUtil.create("div", "cpts-legend-item", body);
-                row.style.cssText = "padding-left:18px;text-indent:-18px;";
-                var sw = L.DomUtil.create("span", "", row);
-                sw.style.cssText = "display:inline-block;width:12px;height:12px;border:1px solid #444;" +
-                    "vertical-align:-2px;margin-right:5px;";
-                sw.style.background = it[0];
-                row.appendChild(document.createElement("bdi")).textContent = it[1];
-            });
-            L.DomEvent.disableClickPropagation(box);
-            L.DomEvent.disableScrollPropagation(box);
-            return box;
-        };
-        c.addTo(map);
-        // open only where it hides little of the map (a projector), otherwise a « Légende » button;
-        // decided again when the map takes its final size, until the user opens or folds it
-        var box = c.getContainer(), touched = false;
-        box.querySelector("summary").addEventListener("click", function () { touched = true; });
-        function decide() {
-            if (touched) { return; }
-            var size = map.getSize();
-            box.open = size.x >= d.openMin;
-            if (box.open && box.offsetWidth * box.offsetHeight > d.maxShare * size.x * size.y) { box.open = false; }
+# The hatch of « Non renseigné » (geo.views.indicator_model.HATCH): the PNG's matplotlib hatch redrawn
+# as an SVG pattern — same period, line width, direction (« / ») and colours, in map pixels — kept in
+# a hidden <svg> of the page; ``cptsHatch(h, background)`` returns the fill "url(#…)" (Leaflet's SVG
+# renderer writes fillColor into the path's fill attribute).
+HATCH_JS = """
+    function cptsHatch(h, bg) {
+        var id = "cpts-hatch-" + bg.slice(1), NS = "http://www.w3.org/2000/svg";
+        if (!document.getElementById(id)) {
+            var holder = document.getElementById("cpts-patterns");
+            if (!holder) {
+                holder = document.createElementNS(NS, "svg");
+                holder.setAttribute("id", "cpts-patterns");
+                holder.setAttribute("width", "0");
+                holder.setAttribute("height", "0");
+                holder.style.cssText = "position:absolute;width:0;height:0;overflow:hidden;";
+                holder.appendChild(document.createElementNS(NS, "defs"));
+                document.body.appendChild(holder);
+            }
+            var p = h.period, q = p / 4, pat = document.createElementNS(NS, "pattern");
+            pat.setAttribute("id", id);
+            pat.setAttribute("patternUnits", "userSpaceOnUse");
+            pat.setAttribute("width", p);
+            pat.setAttribute("height", p);
+            var rect = pat.appendChild(document.createElementNS(NS, "rect"));
+            rect.setAttribute("width", p);
+            rect.setAttribute("height", p);
+            rect.setAttribute("fill", bg);
+            var line = pat.appendChild(document.createElementNS(NS, "path"));
+            line.setAttribute("d", "M0," + p + "L" + p + ",0M" + (-q) + "," + q + "L" + q + "," + (-q) +
+                "M" + (p - q) + "," + (p + q) + "L" + (p + q) + "," + (p - q));
+            line.setAttribute("stroke", h.color);
+            line.setAttribute("stroke-width", h.width);
+            holder.firstChild.appendChild(pat);
         }
-        decide();
-        map.on("resize", decide);
-        window.requestAnimationFrame(function () { map.invalidateSize({pan: false}); decide(); });
-    })({{ this._parent.get_name() }}, {{ this.data }});
-    {% endmacro %}
-    """)
+        return "url(#" + id + ")";
+    }
+"""
 
-    def __init__(self, title: str, items: list[tuple[str, str]], font_px: int = 12, open_min_px: int = 760,
-                 open_max_share: float = 0.10):
-        """``items``: (colour "#rrggbb", label) pairs; any text, written literally in the browser."""
-        super().__init__()
-        self._name = "Legend"
-        self.title = str(title)
-        self.items = [(color(c), str(label)) for c, label in items]
-        self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px),
-                             "openMin": int(open_min_px), "maxw": 20 * int(font_px),
-                             "maxShare": float(open_max_share)})
+
+def hatch_data() -> dict:
+    """The hatch's geometry for the browser, from the one definition the PNG uses too."""
+    return {"period": round(HATCH.period_px(), 3), "width": round(HATCH.line_px(), 3), "color": color(HATCH.color)}
 
 
 class Labels(DataElement):
@@ -281,6 +260,7 @@ class CommuneLayer(DataElement):
     {% macro script(this, kwargs) %}
     var {{ this.get_name() }} = (function (map, d) {
         {{ this.load_js }}
+        {{ this.hatch_js }}
         function line(parent, label, value, bold) {
             var row = parent.appendChild(document.createElement("div"));
             if (label) { row.appendChild(document.createTextNode(label)); }
@@ -290,8 +270,9 @@ class CommuneLayer(DataElement):
         var layer = L.geoJson(null, {
             filter: function (f) { return d.codes === null || d.codes.indexOf(f.properties.code) >= 0; },
             style: function (f) {
-                var fill = d.fills[f.properties.code] || f.properties.fill;
-                return {fillColor: fill, fillOpacity: f.properties.n ? d.opacity : 0.45,
+                var code = f.properties.code, fill = d.fills[code] || d.defaultFill || f.properties.fill;
+                if (d.hatched[code]) { fill = cptsHatch(d.hatch, fill); }
+                return {fillColor: fill, fillOpacity: (f.properties.n || d.defaultFill) ? d.opacity : 0.45,
                         color: "#ffffff", weight: 0.6};
             },
             onEachFeature: function (f, l) {
@@ -309,7 +290,7 @@ class CommuneLayer(DataElement):
                     }
                     return box;
                 }, {sticky: true});
-                l.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#222222", fillOpacity: 0.75}); });
+                l.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#222222", fillOpacity: Math.max(0.75, d.opacity)}); });
                 l.on("mouseout", function (e) { layer.resetStyle(e.target); });
             }
         }).addTo(map);
@@ -324,15 +305,21 @@ class CommuneLayer(DataElement):
     """)
 
     def __init__(self, url: str, fills: dict[str, str] | None = None, opacity: float = 0.55,
-                 codes: list[str] | None = None, tooltip: str = "cpts"):
-        """``fills``: INSEE code -> colour overriding the CPTS colour (thematic maps, timeline)."""
+                 codes: list[str] | None = None, tooltip: str = "cpts", hatched: list[str] | None = None,
+                 default_fill: str | None = None):
+        """``fills``: INSEE code -> colour overriding the CPTS colour (thematic maps, timeline);
+        ``hatched``: codes drawn with the « Non renseigné » hatch over their fill; ``default_fill``:
+        the colour of every other commune (thematic maps: « Aucune CPTS documentée »), at ``opacity``."""
         super().__init__()
         if tooltip not in ("cpts", "commune"):
             raise ValueError(f"tooltip inconnu : {tooltip!r}")
         self._name = "CommuneLayer"
         self.load_js = _LOAD_JS
+        self.hatch_js = HATCH_JS
         self.data = js_data({"url": str(url), "opacity": float(opacity), "tooltip": tooltip,
                              "fills": {str(k): color(v) for k, v in sorted((fills or {}).items())},
+                             "hatched": {str(k): True for k in sorted(hatched or [])}, "hatch": hatch_data(),
+                             "defaultFill": None if default_fill is None else color(default_fill),
                              "codes": None if codes is None else sorted(str(c) for c in codes),
                              "what": "contours des communes"})
 
@@ -356,5 +343,5 @@ class SelectionShape(DataElement):
         self.style = js_data(style)
 
 
-__all__ = ["js_data", "color", "Verbatim", "DataElement", "Legend", "Labels",
+__all__ = ["js_data", "color", "Verbatim", "DataElement", "Labels", "HATCH_JS", "hatch_data",
            "OutlineLayer", "CommuneLayer", "SelectionShape"]

@@ -1,7 +1,8 @@
 """The legend of the PNG map, drawn by hand so that its layout is fixed and wraps French labels:
-one coloured (or hatched) box per class with its number of CPTS, the CPTS outline, then the
-classes' explanation. Beside the map (one column) or under it (legend and explanation side by
-side); :func:`legend_size` gives the height it needs so that png.py can choose."""
+the items of geo.views.indicators.legend_items (the browser map's legend too): one coloured (or
+hatched) box per drawn class with its number of CPTS, the CPTS outline, the CPTS without a mapped
+perimeter, then the classes' explanation. Beside the map (one column) or under it (legend and
+explanation side by side); :func:`legend_size` gives the height it needs so that png.py can choose."""
 from __future__ import annotations
 
 import textwrap
@@ -10,11 +11,10 @@ from dataclasses import dataclass, field
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from ..views.indicators import legend_label
+from ..views.indicators import HATCH, legend_items
 
 DPI = 100
 PX = DPI / 72
-HATCH_COLOR = "#636363"
 TEXT_COLOR = "#1a1a1a"
 SIDE_W, BELOW_W, BELOW_NOTES_X = 0.30, 0.48, 0.52
 
@@ -38,9 +38,9 @@ class Legend:
     def entries(self, column_w: float) -> list[tuple[object, list[str]]]:
         chars = max(18, int(column_w * self.width / (self.fs(12) * 0.62 * PX)) - 5)
         out = []
-        for cls in self.cl.legend:
-            text = legend_label(self.cl, cls) + ("  ◀" if cls == self.own else "")
-            out.append((cls, textwrap.wrap(text, chars, break_on_hyphens=False) or [text]))
+        for item in legend_items(self.cl):
+            text = item.label + ("  ◀" if self.own is not None and item.key == self.own.key else "")
+            out.append((item, textwrap.wrap(text, chars, break_on_hyphens=False) or [text]))
         return out
 
     def notes(self, column_w: float) -> list[str]:
@@ -49,7 +49,7 @@ class Legend:
 
     def entries_h(self, column_w: float) -> float:
         lines = sum(1 + 0.72 * (len(ls) - 1) for _, ls in self.entries(column_w))
-        return self.line_h * (lines + 1.6)     # + the outline entry
+        return self.line_h * (lines + 0.6)
 
     def notes_h(self, column_w: float) -> float:
         return len(self.notes(column_w)) * self.fs(10) * 1.25 * PX / self.height
@@ -69,20 +69,23 @@ def draw_legend(fig, legend: Legend, text, *, x: float, top: float, below: bool)
     box_w = 28 / legend.width * min(legend.width / 1600, legend.height / 1200) * 1.4
     box_h = fs(12) * 1.2 * PX / legend.height
     y = top
-    for cls, lines in legend.entries(column_w):
-        bold = "bold" if cls == legend.own else "normal"
-        fig.patches.append(Rectangle((x, y - box_h), box_w, box_h, transform=fig.transFigure, facecolor=cls.color,
-                                     edgecolor=HATCH_COLOR if cls.hatch else "#7f7f7f", hatch=cls.hatch,
-                                     linewidth=0.8))
+    line_w = 1.6 * min(legend.width / 1600, legend.height / 1200)
+    for item, lines in legend.entries(column_w):
+        bold = "bold" if legend.own is not None and item.key == legend.own.key else "normal"
+        if item.kind in ("fill", "hatch"):
+            hatch = dict(hatch=HATCH.pattern, hatchcolor=HATCH.color, hatch_linewidth=HATCH.line_pt) \
+                if item.kind == "hatch" else {}
+            fig.patches.append(Rectangle((x, y - box_h), box_w, box_h, transform=fig.transFigure,
+                                         facecolor=item.color, edgecolor="#7f7f7f", linewidth=0.8, **hatch))
+        elif item.kind == "line":
+            fig.lines.append(Line2D([x, x + box_w], [y - box_h / 2] * 2, transform=fig.transFigure,
+                                    color=item.color, linewidth=line_w))
+        tx = x if item.kind == "text" else x + box_w + 0.008
         for i, line in enumerate(lines):
-            text(fig, x + box_w + 0.008, y - box_h / 2 - i * line_h * 0.72, line, fontsize=fs(12), color=TEXT_COLOR,
-                 va="center", fontweight=bold)
+            text(fig, tx, y - box_h / 2 - i * line_h * 0.72, line, fontsize=fs(12), color=TEXT_COLOR,
+                 va="center", fontweight=bold, style="italic" if item.kind == "text" else "normal")
         y -= line_h * (1 + 0.72 * (len(lines) - 1))
-    outline_y = y - line_h * 0.2
-    fig.lines.append(Line2D([x, x + box_w], [outline_y - box_h / 2] * 2, transform=fig.transFigure,
-                            color="#1a1a1a", linewidth=1.6 * min(legend.width / 1600, legend.height / 1200)))
-    text(fig, x + box_w + 0.008, outline_y - box_h / 2, "Contour d'une CPTS", fontsize=fs(12), va="center",
-         color=TEXT_COLOR)
+    outline_y = y + line_h * 0.8
     if below:
         nx, ny, notes_w = BELOW_NOTES_X, top, 1 - BELOW_NOTES_X - 0.02
     else:

@@ -39,7 +39,7 @@ from PIL import Image  # noqa: E402
 from ..formatting import fr_date, fr_int, plural  # noqa: E402
 from ..mapdata import MapData, build_map_data  # noqa: E402
 from ..views.facts import short_source, source_ids  # noqa: E402
-from ..views.indicators import Classification, classify, get_indicator  # noqa: E402
+from ..views.indicators import HATCH, OUTLINE_COLOR, THEMATIC_OPACITY, Classification, classify, get_indicator  # noqa: E402
 from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, RenderError, millesimes, partial_registry_line  # noqa: E402
 from .fonts import printable  # noqa: E402
 from .geometry import bounds, line_path, polygon_path  # noqa: E402
@@ -49,7 +49,6 @@ DPI = 100
 PX = DPI / 72            # pixels per point
 MIN_SIZE, MAX_SIZE = 400, 8000
 BRETON_DEPARTEMENTS = ("22", "29", "35", "56")
-HATCH_COLOR = "#636363"
 TEXT_COLOR = "#1a1a1a"
 PARTIAL_COLOR = "#a50f15"
 LITERAL = {"parse_math": False, "usetex": False}
@@ -182,13 +181,11 @@ def _draw_communes(ax, md: MapData, cl: Classification, by_code, focus_codes: se
         groups.setdefault((cls.key, inside), (cls, inside, []))[2].append(p)
     lw = 0.25 * scale
     for (_, inside), (cls, _, ps) in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        alpha = 1.0 if inside else 0.35
-        if cls.hatch:
-            coll = PathCollection(ps, facecolors=cls.color, edgecolors=HATCH_COLOR, linewidths=lw, hatch=cls.hatch,
-                                  alpha=alpha, zorder=1)
-        else:
-            coll = PathCollection(ps, facecolors=cls.color, edgecolors="white", linewidths=lw, alpha=alpha, zorder=1)
-        ax.add_collection(coll)
+        alpha = THEMATIC_OPACITY if inside else 0.35
+        # the hatch of geo.views.indicator_model.HATCH, which the browser map draws as an SVG pattern
+        hatch = dict(hatch=cls.hatch, hatchcolor=HATCH.color, hatch_linewidth=HATCH.line_pt) if cls.hatch else {}
+        ax.add_collection(PathCollection(ps, facecolors=cls.color, edgecolors="white", linewidths=lw, alpha=alpha,
+                                         zorder=1, **hatch))
 
 
 def _draw_outlines(ax, md: MapData, territory, scale: float) -> None:
@@ -197,7 +194,7 @@ def _draw_outlines(ax, md: MapData, territory, scale: float) -> None:
     ax.add_collection(PathCollection(dep_paths, facecolors="none", edgecolors="#4d4d4d", linewidths=1.1 * scale,
                                      zorder=2))
     terr_paths = [p for f in md.territories["features"] if (p := line_path(f["geometry"])) is not None]
-    ax.add_collection(PathCollection(terr_paths, facecolors="none", edgecolors="#1a1a1a", linewidths=1.6 * scale,
+    ax.add_collection(PathCollection(terr_paths, facecolors="none", edgecolors=OUTLINE_COLOR, linewidths=1.6 * scale,
                                      zorder=3))
     if territory is not None and territory.id in md.territory_shapes:
         hp = line_path(md.territory_shapes[territory.id])

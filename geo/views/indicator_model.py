@@ -6,10 +6,10 @@ The six indicators themselves and ``classify`` are in geo/views/indicators.py.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..mapdata import NO_CPTS_COLOR
 from ..registry import Registry
 from ..territories import Territory
 
@@ -17,25 +17,72 @@ CATEGORICAL = "categorical"
 NUMERIC = "numeric"
 ORDINAL = "ordinal"
 
-# ColorBrewer sequential palettes (colour-blind safe), without their lightest step so that every
-# class stays distinct from the white/grey "no data" classes on a projector.
-BLUES_4 = ["#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-YLORRD_3 = ["#fed976", "#fd8d3c", "#e31a1c"]
-YLGNBU_4 = ["#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
-PURPLES_3 = ["#bcbddc", "#807dba", "#54278f"]
-ORANGES_7 = ["#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#a63603", "#7f2704"]
+# Fill opacity of the thematic maps, the same in the browser (ui/map.py) and the PNG (geo/exports/png.py):
+# opaque, so that a class reads as its legend swatch whatever lies under it (issue 9.3: at 0.55 the
+# fills were washed out and neighbouring classes looked alike).
+THEMATIC_OPACITY = 1.0
+
+# Sequential palettes: matplotlib's samples of the ColorBrewer (Blues, YlOrRd, YlGnBu, Purples,
+# YlOrBr) ramps, from ``lo`` to ``hi`` so that the lightest class stays clear of the greys of the
+# "no data" classes and the darkest one keeps white borders readable. Adjacent classes are at least
+# ΔE2000 15 apart for the registry's classes (tests/views/test_indicator_colours.py).
+BLUES = ("Blues", 0.35, 1.0)
+YLORRD = ("YlOrRd", 0.3, 0.95)
+YLGNBU = ("YlGnBu", 0.3, 0.95)
+PURPLES = ("Purples", 0.35, 1.0)
+YLORBR = ("YlOrBr", 0.3, 0.95)
+
+
+@functools.lru_cache(maxsize=64)
+def sequential(palette: tuple[str, float, float], n: int) -> tuple[str, ...]:
+    """n colours '#rrggbb', light to dark, evenly sampled from a matplotlib colormap
+    (matplotlib is imported here, on first use: the app's pages that draw no thematic map never load it)."""
+    if n <= 0:
+        return ()
+    import matplotlib
+    from matplotlib.colors import to_hex
+    name, lo, hi = palette
+    cmap = matplotlib.colormaps[name]
+    steps = [(lo + hi) / 2] if n == 1 else [lo + i * (hi - lo) / (n - 1) for i in range(n)]
+    return tuple(to_hex(cmap(x)) for x in steps)
+
+
+@dataclass(frozen=True)
+class Hatch:
+    """The diagonal hatch of « Non renseigné », drawn alike by the PNG (matplotlib's hatch ``pattern``)
+    and the browser (an SVG pattern of the same period, line width and colours, ui/map_elements.py).
+
+    matplotlib draws ``density`` (6) lines per inch for each « / » of the pattern, going up to the
+    right, ``line_pt`` points wide; at the PNG's 100 dpi that is a period of 100 / 18 px."""
+    pattern: str = "///"
+    color: str = "#525252"
+    line_pt: float = 1.0
+    density: int = 6
+
+    def period_px(self, dpi: float = 100) -> float:
+        return dpi / (self.density * self.pattern.count("/"))
+
+    def line_px(self, dpi: float = 100) -> float:
+        return self.line_pt * dpi / 72
+
+
+HATCH = Hatch()
+OUTLINE_COLOR = "#1a1a1a"        # CPTS outlines on a thematic map (one colour: the legend says what it is)
+OUTLINE_LABEL = "Contour d'une CPTS"
 
 
 @dataclass(frozen=True)
 class Class:
     key: str
     label: str                 # French, shown in the legend
-    color: str                 # fill colour, "#rrggbb"
-    hatch: str | None = None   # matplotlib hatch pattern for "no data" classes
+    color: str                 # fill colour, "#rrggbb" (the background of a hatched class)
+    hatch: str | None = None   # matplotlib hatch pattern (HATCH.pattern) for « Non renseigné »
 
 
-NON_RENSEIGNE = Class("non_renseigne", "Non renseigné", "#bdbdbd", hatch="///")
-AUCUNE_CPTS = Class("aucune_cpts", "Aucune CPTS documentée", NO_CPTS_COLOR)
+# Hatched mid grey (a CPTS on the map, value unknown) vs plain light grey (no documented CPTS):
+# told apart by the hatch and by luminance (issue 9.3).
+NON_RENSEIGNE = Class("non_renseigne", "Non renseigné", "#bdbdbd", hatch=HATCH.pattern)
+AUCUNE_CPTS = Class("aucune_cpts", "Aucune CPTS documentée", "#efefef")
 
 
 @dataclass(frozen=True)
@@ -84,10 +131,19 @@ class Classification:
     indicator: Indicator
     classes: dict[str, Class]          # CPTS id -> class (NON_RENSEIGNE when the value is missing)
     values: dict[str, Value]           # CPTS id -> value
-    legend: list[Class]                # display order, ending with NON_RENSEIGNE and AUCUNE_CPTS
-    counts: dict[str, int]             # class key -> number of CPTS in it
+    legend: list[Class]                # what the map draws, in display order (see ``drawn_legend``)
+    counts: dict[str, int]             # class key -> number of MAPPED CPTS in it (what the map draws)
     notes: list[str] = field(default_factory=list)   # why these classes; qualifiers; unmapped CPTS
     unmapped: list[str] = field(default_factory=list)   # CPTS ids without a documented perimeter
+    all_classes: list[Class] = field(default_factory=list)   # every class of the indicator, drawn or not
+
+    @property
+    def unmapped_line(self) -> str | None:
+        """« 6 CPTS sans périmètre cartographié (non comptées) », said apart from the classes."""
+        n = len(self.unmapped)
+        if not n:
+            return None
+        return f"{n} CPTS sans périmètre cartographié (non comptée{'s' if n > 1 else ''})"
 
     def commune_classes(self, territories: list[Territory]) -> dict[str, Class]:
         """INSEE code -> class, for every commune of a mapped CPTS. A commune in several CPTS takes
@@ -139,12 +195,11 @@ def class_by_key(v: Value, classes: list[Class]) -> Class:
     return next((c for c in classes if c.key == v.value), NON_RENSEIGNE)
 
 
-def spread(palette: list[str], n: int) -> list[str]:
-    """n colours taken evenly from a sequential palette (light to dark)."""
-    if n <= 0:
-        return []
-    if n == 1:
-        return [palette[len(palette) // 2]]
-    if n <= len(palette):
-        return [palette[round(i * (len(palette) - 1) / (n - 1))] for i in range(n)]
-    return [palette[min(len(palette) - 1, i * len(palette) // n)] for i in range(n)]
+def drawn_legend(classes: list[Class], counts: dict[str, int]) -> list[Class]:
+    """The legend of what the map draws: the classes holding at least one mapped CPTS, « Non
+    renseigné » if a mapped CPTS has no value, then « Aucune CPTS documentée » (communes outside every
+    mapped CPTS). A class only an unmapped CPTS falls in is not on the map, hence not in the legend."""
+    shown = [c for c in classes if counts.get(c.key, 0)]
+    if counts.get(NON_RENSEIGNE.key, 0):
+        shown.append(NON_RENSEIGNE)
+    return [*shown, AUCUNE_CPTS]

@@ -21,14 +21,17 @@ documentée". Class breaks are explained in ``Indicator.breaks_note`` (shown und
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..formatting import fr_date, fr_int, fr_num, fr_pct, plural
 from ..mapdata import short_label, territory_colors
 from ..registry import STEPS, Registry
 from ..territories import Territory
 from .facts import CALCULE, DECLARE, insee_origin, short_source
-from .indicator_model import (AUCUNE_CPTS, BLUES_4, CATEGORICAL, NON_RENSEIGNE, NUMERIC, ORANGES_7, ORDINAL, PURPLES_3,
-                              YLGNBU_4, YLORRD_3, Class, Classification, Indicator, Value, bin_classes, class_by_key,
-                              missing, qualifier_note, spread)
+from .indicator_model import (AUCUNE_CPTS, BLUES, CATEGORICAL, HATCH, NON_RENSEIGNE, NUMERIC, ORDINAL, OUTLINE_COLOR,
+                              OUTLINE_LABEL, PURPLES, THEMATIC_OPACITY, YLGNBU, YLORBR, YLORRD, Class, Classification,
+                              Indicator, Value, bin_classes, class_by_key, drawn_legend, missing, qualifier_note,
+                              sequential)
 
 
 def signature_jalon(t: Territory):
@@ -83,8 +86,7 @@ def _population_classes(territories: list[Territory], registry: Registry) -> lis
             rng = f"{fr_int(s.min)} – {fr_int(s.max)} hab."
         labels.append(f"{rng} (taille {s.taille})")
     breaks = _population_breaks(registry)
-    colors = BLUES_4 if len(labels) == 4 else spread(BLUES_4, len(labels))
-    return bin_classes(breaks, labels, colors, "population")
+    return bin_classes(breaks, labels, list(sequential(BLUES, len(labels))), "population")
 
 
 def _population_note(registry: Registry) -> str:
@@ -109,7 +111,8 @@ def _smt_value(t: Territory, registry: Registry) -> Value:
 
 
 def _smt_classes(territories: list[Territory], registry: Registry) -> list[Class]:
-    return bin_classes(SMT_BREAKS, ["moins de 10 %", "10 % à moins de 12 %", "12 % et plus"], YLORRD_3, "smt")
+    return bin_classes(SMT_BREAKS, ["moins de 10 %", "10 % à moins de 12 %", "12 % et plus"],
+                       list(sequential(YLORRD, 3)), "smt")
 
 
 def smt_reference(registry: Registry) -> tuple[float, str] | None:
@@ -152,7 +155,7 @@ def _funding_value(t: Territory, registry: Registry) -> Value:
 
 def _funding_classes(territories: list[Territory], registry: Registry) -> list[Class]:
     labels = ["moins de 2 €", "2 € à moins de 3 €", "3 € à moins de 4 €", "4 € et plus"]
-    return bin_classes(FUNDING_BREAKS, labels, YLGNBU_4, "financement")
+    return bin_classes(FUNDING_BREAKS, labels, list(sequential(YLGNBU, len(labels))), "financement")
 
 
 def _funding_note(registry: Registry) -> str:
@@ -191,7 +194,7 @@ _STEP_SHORT = {"lettre_intention_validee": "Lettre d'intention validée",
 
 
 def _status_classes(territories: list[Territory], registry: Registry) -> list[Class]:
-    return [Class(s.key, _STEP_SHORT.get(s.key, s.label), c) for s, c in zip(STEPS, spread(PURPLES_3, len(STEPS)))]
+    return [Class(s.key, _STEP_SHORT.get(s.key, s.label), c) for s, c in zip(STEPS, sequential(PURPLES, len(STEPS)))]
 
 
 def _status_note(registry: Registry) -> str:
@@ -213,11 +216,17 @@ def _year_value(t: Territory, registry: Registry) -> Value:
 
 
 def _year_classes(territories: list[Territory], registry: Registry) -> list[Class]:
+    """One class per year from the first signature to the last, so that the colour scale reads as
+    time. The ramp spans the years of the MAPPED CPTS (what the map draws: clear steps between them);
+    a year only an unmapped CPTS signed in keeps its class (tables) with the nearest end colour."""
     signed = {int(j.date[:4]) for t in territories if (j := signature_jalon(t))}
-    # Every year from the first signature to the last, so that the colour scale reads as time.
-    years = list(range(min(signed), max(signed) + 1)) if signed else []
-    colors = spread(ORANGES_7, len(years))
-    return [Class(f"annee_{y}", str(y), c) for y, c in zip(years, colors)]
+    drawn = {int(j.date[:4]) for t in territories if t.perimetre_connu and (j := signature_jalon(t))} or signed
+    if not signed:
+        return []
+    first, last = min(drawn), max(drawn)
+    colors = sequential(YLORBR, last - first + 1)
+    return [Class(f"annee_{y}", str(y), colors[min(max(y, first), last) - first])
+            for y in range(min(signed), max(signed) + 1)]
 
 
 def _year_class_of(v: Value, classes: list[Class]) -> Class:
@@ -288,13 +297,35 @@ def classify(indicator: str | Indicator, territories: list[Territory], registry:
         values[t.id] = v
         assigned[t.id] = ind.class_for(v, classes, registry)
     counts = {c.key: 0 for c in [*classes, NON_RENSEIGNE]}
-    for c in assigned.values():
-        counts[c.key] = counts.get(c.key, 0) + 1
+    for t in territories:   # what the map draws: an unmapped CPTS is in no class of the legend
+        if t.perimetre_connu:
+            counts[assigned[t.id].key] = counts.get(assigned[t.id].key, 0) + 1
     unmapped = [t.id for t in territories if not t.perimetre_connu]
     if unmapped:
         names = ", ".join(t.nom for t in territories if not t.perimetre_connu)
-        notes.append(f"Non cartographiées (périmètre non documenté) : {names}.")
-    return Classification(ind, assigned, values, [*classes, NON_RENSEIGNE, AUCUNE_CPTS], counts, notes, unmapped)
+        notes.append(f"Non cartographiées (périmètre non documenté), donc dans aucune classe : {names}.")
+    return Classification(ind, assigned, values, drawn_legend(classes, counts), counts, notes, unmapped,
+                          [*classes, NON_RENSEIGNE])
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One line of a thematic map's legend, the same in the browser (ui/map.py) and the PNG."""
+    kind: str            # "fill" | "hatch" (HATCH over ``color``) | "line" (CPTS outline) | "text"
+    color: str | None    # '#rrggbb' (None for "text")
+    label: str
+    key: str | None = None   # the class key (fill/hatch)
+
+
+def legend_items(c: Classification) -> list[LegendItem]:
+    """The legend of what the map draws: its classes (with their number of mapped CPTS), the CPTS
+    outline (one dark colour on every thematic map) and, apart, how many CPTS have no mapped
+    perimeter. One definition for the browser map and the PNG (issue 9.3)."""
+    items = [LegendItem("hatch" if cls.hatch else "fill", cls.color, legend_label(c, cls), cls.key) for cls in c.legend]
+    items.append(LegendItem("line", OUTLINE_COLOR, OUTLINE_LABEL))
+    if c.unmapped_line:
+        items.append(LegendItem("text", None, c.unmapped_line))
+    return items
 
 
 def legend_label(c: Classification, cls: Class) -> str:
@@ -306,5 +337,6 @@ def legend_label(c: Classification, cls: Class) -> str:
 
 
 __all__ = ["INDICATORS", "Indicator", "Class", "Value", "Classification", "classify", "get_indicator",
-           "indicator_names", "legend_label", "NON_RENSEIGNE", "AUCUNE_CPTS", "CATEGORICAL", "NUMERIC",
+           "indicator_names", "legend_label", "legend_items", "LegendItem", "NON_RENSEIGNE", "AUCUNE_CPTS",
+           "THEMATIC_OPACITY", "HATCH", "OUTLINE_COLOR", "OUTLINE_LABEL", "CATEGORICAL", "NUMERIC",
            "ORDINAL", "signature_jalon", "smt_reference"]

@@ -5,7 +5,7 @@ import pytest
 
 from geo.views.facts import CALCULE, DECLARE
 from geo.views.indicators import (AUCUNE_CPTS, INDICATORS, NON_RENSEIGNE, classify, get_indicator, legend_label)
-from geo.mapdata import NO_CPTS_COLOR, territory_colors
+from geo.mapdata import territory_colors
 
 
 def sp(s: str) -> str:
@@ -17,14 +17,19 @@ def cl(atlas, key):
     return classify(key, atlas.territories, atlas.registry)
 
 
-def test_every_indicator_classifies_every_cpts_and_ends_its_legend_with_the_missing_classes(atlas):
+def test_every_indicator_classifies_every_cpts_and_its_legend_is_what_the_map_draws(atlas):
     ids = {t.id for t in atlas.territories}
+    mapped = {t.id for t in atlas.territories if t.perimetre_connu}
     for key in INDICATORS:
         c = cl(atlas, key)
         assert set(c.classes) == ids and set(c.values) == ids
-        assert c.legend[-2:] == [NON_RENSEIGNE, AUCUNE_CPTS]
-        assert all(cls in c.legend for cls in c.classes.values())
-        assert sum(c.counts.values()) == len(ids)
+        assert c.legend[-1] is AUCUNE_CPTS
+        # the legend holds exactly the classes of the mapped CPTS (an unmapped CPTS is in none)
+        assert set(c.legend[:-1]) == {c.classes[i] for i in mapped}, key
+        assert sum(c.counts.values()) == len(mapped)
+        assert all(c.counts[x.key] > 0 for x in c.legend[:-1])
+        assert all(cls in c.all_classes for cls in c.classes.values())
+        assert c.unmapped_line == f"{len(ids - mapped)} CPTS sans périmètre cartographié (non comptées)"
         colors = [x.color for x in c.legend]
         assert len(set(colors)) == len(colors), (key, colors)   # every class distinguishable
         # a value is missing exactly when the class is "Non renseigné"
@@ -41,13 +46,15 @@ def test_population_classes_are_the_aci_sizes(atlas):
     assert "80 000 – 175 000" in sp(c.classes["pays-de-vitre"].label)
     assert "taille 3" in c.classes["pays-de-vitre"].label
     assert "40 000 – 80 000" in sp(c.classes["pays-de-fougeres"].label)   # 49 119 hab. calculés
-    labels = [sp(x.label) for x in c.legend[:4]]
+    labels = [sp(x.label) for x in c.all_classes[:4]]
     assert labels[0].startswith("moins de 40 000") and labels[3].startswith("175 000 hab. et plus")
+    # only the classes the map draws are in the legend (no CPTS under 40 000 nor above 175 000)
+    assert [sp(x.label) for x in c.legend] == [labels[1], labels[2], "Aucune CPTS documentée"]
     # every mapped CPTS: its class is the registry's ACI size for its computed population
     sizes = [s.taille for s in atlas.registry.tailles_aci]
     for t in atlas.territories:
         if t.perimetre_connu:
-            assert c.classes[t.id] == c.legend[sizes.index(atlas.registry.taille_aci_for(t.population))]
+            assert c.classes[t.id] == c.all_classes[sizes.index(atlas.registry.taille_aci_for(t.population))]
 
 
 def test_a_cpts_without_perimeter_is_non_renseigne_not_zero(atlas):
@@ -86,7 +93,7 @@ def test_financement_par_habitant_is_declared_over_declared_population(atlas):
 
 def test_statut_and_signature_year(atlas):
     s = cl(atlas, "statut")
-    keys = [x.key for x in s.legend]
+    keys = [x.key for x in s.all_classes]
     assert keys[:3] == ["lettre_intention_validee", "projet_sante_valide", "aci_signe"]
     assert s.classes["pays-de-vitre"].key == "aci_signe"
     assert s.classes["non-nommee-amanlis-vern"] is NON_RENSEIGNE
@@ -94,7 +101,10 @@ def test_statut_and_signature_year(atlas):
     assert y.classes["pays-de-vitre"].label == "2022"
     assert y.classes["pays-de-redon"].label == "2021" and "déduite" in y.values["pays-de-redon"].note
     assert y.classes["marches-de-bretagne"].label == "2020"   # signed, even though not mapped
-    assert [x.label for x in y.legend[:-2]] == ["2020", "2021", "2022", "2023", "2024"]
+    assert [x.label for x in y.all_classes[:-1]] == ["2020", "2021", "2022", "2023", "2024"]
+    # the legend: the years the map draws (Marches de Bretagne, 2020, has no mapped perimeter)
+    assert [x.label for x in y.legend] == ["2021", "2022", "2024", "Non renseigné", "Aucune CPTS documentée"]
+    assert sp(legend_label(y, y.legend[2])) == "2024 (2 CPTS)"
     assert y.classes["gwened"] is NON_RENSEIGNE
 
 
@@ -104,7 +114,7 @@ def test_cpts_indicator_uses_the_map_colours(atlas):
     for tid, color in colors.items():
         assert c.classes[tid].color == color
     assert c.classes["auray"] is NON_RENSEIGNE
-    assert AUCUNE_CPTS.color == NO_CPTS_COLOR
+    assert NON_RENSEIGNE not in c.legend   # Auray is not on the map: nothing drawn is « non renseigné »
 
 
 def test_commune_classes_cover_every_mapped_commune_and_only_them(atlas):
