@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import home
+from ui import home, warmup
 from ui.french import french_page
 from ui.scope import current_scope, keep_in_url, scope_selector
 
@@ -26,6 +26,7 @@ st.set_page_config(layout="wide", page_title=f"Carte des CPTS — {current_scope
 # Less empty space above the title: the map is what people come for (our CSS, no user text).
 st.markdown("<style>.block-container{padding-top:1.6rem;padding-bottom:1rem}</style>", unsafe_allow_html=True)
 french_page()
+warmup.start()  # once per process: the map's data prepared in the background (ui/warmup.py)
 scope_selector()  # the région (or France) every page shows, ?region= in the URL (ui/scope.py)
 
 

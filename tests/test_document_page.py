@@ -159,10 +159,12 @@ def _links(at: AppTest) -> list[tuple[str, dict]]:
     """(text before the link, query of the link) for every « voir la source » link on the page."""
     out = []
     for e in list(at.markdown) + list(at.caption):
-        for m in re.finditer(r"\[voir la source\]\(([^)\s]+)\)", e.value):
-            url = urlsplit(m.group(1))
-            assert url.path == "Sources" and not url.scheme and not url.netloc
-            out.append((e.value, {k: v[0] for k, v in parse_qs(url.query).items()}))
+        for line in e.value.split("\n"):  # the card writes a block per part, a caption per line (ui/cards.small)
+            line = line.strip().removeprefix(":gray[:small[")
+            for m in re.finditer(r"\[voir la source\]\(([^)\s]+)\)", line):
+                url = urlsplit(m.group(1))
+                assert url.path == "Sources" and not url.scheme and not url.netloc
+                out.append((line, {k: v[0] for k, v in parse_qs(url.query).items()}))
     return out
 
 

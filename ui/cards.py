@@ -2,7 +2,12 @@
 
 Every figure says whether it is *déclaré* (source document and date, with a « voir la source » link
 to the document's page, the cited passage highlighted) or *calculé* (INSEE millésime); file-provided
-text is escaped before it reaches Markdown, links are built from URL-quoted ids (ui/document.py)."""
+text is escaped before it reaches Markdown, links are built from URL-quoted ids (ui/document.py).
+
+Each block of the card is ONE st.markdown built from escaped pieces (issue 11): Streamlit pays for
+every element of a rerun (proto, queue, websocket), and the card used to be ~55 elements, half the
+server's work of a click. A caption line inside a block is ``:gray[:small[…]]`` (:func:`small`).
+"""
 from __future__ import annotations
 
 import re
@@ -37,9 +42,31 @@ def _with_link(text: str, source_id: str | None, citation: str | None = None) ->
     return text + (f" · {link}" if link else "")
 
 
+def small(text: str) -> str:
+    """A caption line inside a Markdown block (``text`` already escaped Markdown)."""
+    return f":gray[:small[{text}]]"
+
+
+def lines(*parts: str) -> str:
+    """Lines of one paragraph (Markdown hard breaks); empty parts are dropped."""
+    return "  \n".join(p for p in parts if p)
+
+
+def figure_md(f: facts.Figure) -> str:
+    """A figure and, under it, where it comes from: two lines of one paragraph."""
+    return lines(f"**{md(f.label)}** : {md(f.value)} {NATURE_BADGE[f.nature]}",
+                 small(_with_link(md(f.origin) + (f" — {md(f.note)}" if f.note else ""), f.source, f.citation)))
+
+
 def figure_line(f: facts.Figure) -> None:
-    st.markdown(f"**{md(f.label)}** : {md(f.value)} {NATURE_BADGE[f.nature]}")
-    st.caption(_with_link(md(f.origin) + (f" — {md(f.note)}" if f.note else ""), f.source, f.citation))
+    st.markdown(figure_md(f))
+
+
+def blocks(*paragraphs: str) -> None:
+    """Paragraphs (Markdown, escaped pieces) as ONE element; nothing drawn when all are empty."""
+    body = "\n\n".join(p for p in paragraphs if p)
+    if body:
+        st.markdown(body)
 
 
 def commune_panel(atlas: Atlas, code: str) -> None:
@@ -73,72 +100,71 @@ def no_cpts_notice(atlas: Atlas) -> None:
 
 
 def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
-    """One CPTS: identity, status, figures, missions, funding, indicators, sources, data quality."""
+    """One CPTS: identity, status, figures, missions, funding, indicators, sources, data quality.
+
+    About ten elements whatever the CPTS (one Markdown block per part, expanders for the details)."""
     reg = atlas.registry
     c = t.cpts
     with st.container(border=True):
-        st.markdown(f"#### {md(t.nom)}")
+        head = f"#### {md(t.nom)}"
         if not c.nom_connu:
-            st.caption("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
-        if t.approximatif:
+            head += "\n\n" + small("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
+        status = f"**Statut** : {md(facts.status_line(t))}"
+        if t.approximatif:  # the warning stands between the name and the status
+            st.markdown(head)
             st.warning(approx_note(c.perimetre.note))
-        st.markdown(f"**Statut** : {md(facts.status_line(t))}")
+            st.markdown(status)
+        else:
+            st.markdown(f"{head}\n\n{status}")
         with st.expander("Étapes et dates", expanded=full):
-            for j in c.statut.jalons:
-                st.markdown(_with_link(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}"
-                                       + (" *(date déduite)*" if j.infere else ""), j.source, j.citation))
-                if j.note:
-                    st.caption(md(j.note))
+            blocks(*(lines(_with_link(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}"
+                                      + (" *(date déduite)*" if j.infere else ""), j.source, j.citation),
+                           f"  {small(md(j.note))}" if j.note else "")
+                     for j in c.statut.jalons))
 
         pop_figs, gap = facts.population_figures(t, reg)
-        for f in pop_figs + facts.commune_figures(t, reg):
-            figure_line(f)
+        paras = [figure_md(f) for f in pop_figs + facts.commune_figures(t, reg)]
         if gap:
-            st.markdown(f":orange[**{md(gap)}**]" if abs(t.population - (t.population_declaree or 0)) else md(gap))
-        for f in facts.aci_size_figures(t, reg):
-            figure_line(f)
-
+            paras.append(f":orange[**{md(gap)}**]" if abs(t.population - (t.population_declaree or 0)) else md(gap))
+        paras += [figure_md(f) for f in facts.aci_size_figures(t, reg)]
         funding = facts.funding_figures(t, reg)
         smt = facts.smt_figures(t, reg)
-        if funding or smt:
-            for f in funding + smt:
-                figure_line(f)
-        else:
-            st.caption("Financement et part de patients sans médecin traitant : non renseignés par les sources.")
+        paras += [figure_md(f) for f in funding + smt]
+        if not (funding or smt):
+            paras.append(small("Financement et part de patients sans médecin traitant : non renseignés par les sources."))
+        blocks(*paras)
 
         others = facts.other_indicator_figures(t, reg)
         if others:
             with st.expander(f"Autres indicateurs ({len(others)})", expanded=full):
-                for f in others:
-                    figure_line(f)
+                blocks(*(figure_md(f) for f in others))
 
         if c.professionnels:
             with st.expander("Professionnels impliqués", expanded=full):
-                for p in c.professionnels:
-                    st.markdown(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}")
-                    st.caption(_with_link(md(facts.short_source(p.source, reg)) + (f", {md(fr_date(p.date))}" if p.date else ""),
-                                          p.source, p.citation))
+                blocks(*(lines(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}",
+                               "  " + small(_with_link(md(facts.short_source(p.source, reg))
+                                                       + (f", {md(fr_date(p.date))}" if p.date else ""),
+                                                       p.source, p.citation)))
+                         for p in c.professionnels))
 
         if c.missions:
             with st.expander("Missions (ACI) et actions de la CPTS", expanded=full):
+                parts = []
                 for mission, actions in c.missions.items():
                     kind = "socle" if mission.kind == "socle" else "complémentaire"
-                    st.markdown(f"**{md(mission.label)}** *({kind})*")
-                    if actions:
-                        st.markdown("\n".join(f"- {md(a.action)}" for a in actions))
-                    else:
-                        st.caption("Aucune action citée par la source.")
-                st.caption(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source))
+                    parts.append(f"**{md(mission.label)}** *({kind})*")
+                    parts.append("\n".join(f"- {md(a.action)}" for a in actions) if actions
+                                 else small("Aucune action citée par la source."))
+                parts.append(small(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source)))
+                blocks(*parts)
         else:
-            st.caption("Missions : non décrites par les sources.")
+            st.markdown(small("Missions : non décrites par les sources."))
 
         issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
         if issues or full:
             with st.expander(f"Qualité des données ({plural(len(issues), 'écart')})", expanded=full):
-                for d in t.discrepancies:
-                    st.markdown(f"{SEVERITY_ICON.get(d.severity, SEVERITY_ICON['info'])} {md(d.message)}")
-                for n in c.notes:
-                    st.markdown(f":material/edit_note: {md(n)}")
+                blocks(*(f"{SEVERITY_ICON.get(d.severity, SEVERITY_ICON['info'])} {md(d.message)}" for d in t.discrepancies),
+                       *(f":material/edit_note: {md(n)}" for n in c.notes))
 
         st.markdown("**Sources**\n" + "\n".join(_with_link(f"- {md(format_source(s, reg))}", s)
                                                    for s in facts.source_ids(t, reg)))

@@ -96,9 +96,28 @@ def selection_script(groups: Iterable[folium.FeatureGroup]) -> str:
     return "".join(sf._get_feature_group_string(fg, map=holder, idx=i) for i, fg in enumerate(groups))
 
 
+# streamlit-folium sends a click to Python only after a 250 ms debounce (underscore's debounce of
+# ``updateComponentValue`` in its frontend, 0.27.4, no option to change it): a quarter of a second
+# of every click → panel. Its frontend evaluates the selection script (``feature_group``) with a
+# direct ``eval`` inside its own module, where ``updateComponentValue`` is in scope: this constant
+# script (no data) installs, once per map, a DOM click listener on the map's container that runs
+# after Leaflet's own (registered earlier on the same element, which has already recorded the
+# clicked commune) and sends the value at once. The debounced call that follows finds nothing new
+# (``previous_data``) and sends nothing. Pans and zooms are not returned (returned_objects), so a
+# click that ends a drag sends nothing either. Without that function in scope, nothing changes.
+CLICK_NOW_JS = """
+if (window.map && !window.__cptsClickNow && typeof updateComponentValue === "function") {
+  window.__cptsClickNow = true;
+  window.map.getContainer().addEventListener("click", function () {
+    setTimeout(function () { updateComponentValue(window.map); }, 0);
+  });
+}
+"""
+
+
 @functools.lru_cache(maxsize=512)
 def _cached_selection(version: str, commune: str | None, cpts_ids: tuple[str, ...]) -> str:
-    return selection_script([selection_group(get_map_data(), commune, list(cpts_ids))])
+    return selection_script([selection_group(get_map_data(), commune, list(cpts_ids))]) + CLICK_NOW_JS
 
 
 def home_selection(commune: str | None, cpts_ids: list[str]) -> str:
