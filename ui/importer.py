@@ -16,7 +16,9 @@ import streamlit as st
 from geo.formatting import fr_int, plural
 from geo.importing import IGNORE, MAX_BYTES, NEW_CPTS, STATUS_LABELS, ImportFileError, ImportResult, cpts_key
 from geo.importing.limits import mega
-from geo.importing.sandbox import analyze_isolated, warm_up
+from geo.importing.facts_analysis import analyze_upload
+from geo.importing import limits as import_limits
+from geo.importing.sandbox import run_limited, warm_up
 from geo.registry import RegistryError, load_registry
 from geo.exports.cells import neutralize
 from geo.registry.export import export_bytes, to_csv_bytes
@@ -27,6 +29,7 @@ from geo.territories import build_territories
 
 from .auth import EditorRequired, require_editor, sign_in_panel
 from .data import get_atlas
+from .importer_facts import document_fields, render_facts
 from .text import md
 
 S = st.session_state
@@ -65,7 +68,9 @@ def render(root: Path, backups: Path) -> None:
     st.markdown(
         "Chargez la liste des CPTS et de leurs communes tenue par l'ARS Bretagne — tableur **CSV** "
         "(séparateur « ; », « , » ou tabulation ; UTF-8 ou Windows-1252) ou **XLSX**, une ligne par commune "
-        "avec le nom de la CPTS — ou la couche **GeoJSON** « CPTS et projets de CPTS » (Santégraphie, DGOS). "
+        "avec le nom de la CPTS — ou la couche **GeoJSON** « CPTS et projets de CPTS » (Santégraphie, DGOS) — "
+        "ou le **tableau de suivi des CPTS** (une ligne par CPTS : étapes et dates, population, financement, "
+        "missions…, avec ou sans une feuille des communes). "
         "La page montre comment chaque ligne a été comprise, ce qui changerait dans le registre, et les "
         "problèmes à corriger. Rien n'est écrit avant la publication.")
     warm_up()  # the preview worker imports its modules while the visitor picks a file
@@ -110,14 +115,19 @@ def render(root: Path, backups: Path) -> None:
         S.pop("imp_published", None)
     fixes: dict[int, str] = S.setdefault("imp_fixes", {})
     cpts_fixes: dict[str, str] = S.setdefault("imp_cpts_fixes", {})
-    key = (h, tuple(sorted(fixes.items())), tuple(sorted(cpts_fixes.items())), _version(root))
+    document = document_fields(h)  # a tracking table: the source document's fields (ui/importer_facts.py)
+    key = (h, tuple(sorted(fixes.items())), tuple(sorted(cpts_fixes.items())), _version(root),
+           tuple(sorted(document.items())))
     cached = S.get("imp_result")
     if cached is None or cached[0] != key:
         try:
             # in a child process with CPU, memory and time limits (geo/importing/sandbox.py): an
-            # anonymous visitor's file cannot starve the other sessions nor keep memory afterwards
+            # anonymous visitor's file cannot starve the other sessions nor keep memory afterwards;
+            # a tracking table (facts per CPTS) or a commune list, told apart by its columns, in the child
             with st.spinner("Lecture et résolution des communes…"):
-                result = analyze_isolated(data, upload.name, communes, matcher, registry, current, fixes, cpts_fixes)
+                result = run_limited(analyze_upload, (data, upload.name, communes, matcher, registry, current, fixes,
+                                                      cpts_fixes, document), {"limits": import_limits.LIMITS},
+                                     limits=import_limits.LIMITS)
         except ImportFileError as e:
             S.pop("imp_result", None)
             st.error(f"**Fichier « {md(upload.name)} » inutilisable.**\n\n"
@@ -125,6 +135,9 @@ def render(root: Path, backups: Path) -> None:
             return
         S["imp_result"] = (key, result, fingerprints(root))
     _, result, prints = S["imp_result"]
+    if getattr(result, "kind", None) == "faits":
+        render_facts(result, data, h, root, backups, editor, prints, lambda r: _diff(r, names))
+        return
 
     _header(result)
     tabs = st.tabs(["Lignes", f"À corriger ({fr_int(len(result.blocking))})", "Différences avec le registre",

@@ -11,7 +11,6 @@ finds blocking in the commune sheet. Impossible or unreadable values are reporte
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 from typing import Mapping
@@ -34,7 +33,7 @@ from .results import NEW_CPTS
 from .rows import bad_id, bad_name, footer_reason
 from .values import _dep_parser, _fold, clean_cell, cpts_key, slugify
 
-__all__ = ["analyze_facts"]
+__all__ = ["analyze_facts", "analyze_upload"]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CLOSE = 0.88
@@ -202,3 +201,17 @@ def _population_check(fc, row, territory, current_codes, pops, problems, sheet_t
         row.values.pop("population")
         row.values.pop("population_date", None)
 
+
+
+def analyze_upload(data: bytes, filename: str, communes: pd.DataFrame, matcher: Matcher, registry=None,
+                   current_codes: Mapping[str, list[str]] | None = None, fixes: Mapping[int, str] | None = None,
+                   cpts_fixes: Mapping[str, str] | None = None, document: Mapping[str, str] | None = None,
+                   limits: ImportLimits | None = None):
+    """What the Importer page runs in its limited child process (geo/importing/sandbox.py): a tracking
+    table gives a FactsResult, anything else the perimeter import's ImportResult — the detection itself
+    reads the uploaded file, so it runs in the child too."""
+    from .facts_reader import looks_like_facts  # noqa: PLC0415
+    if looks_like_facts(data, filename):
+        return analyze_facts(data, filename, communes, matcher, registry, current_codes, fixes, cpts_fixes,
+                             document, limits=limits)
+    return analyze(data, filename, communes, matcher, registry, current_codes, fixes, cpts_fixes, limits=limits)

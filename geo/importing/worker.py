@@ -27,7 +27,7 @@ __all__ = ["read_message", "write_message", "main"]
 _LEN = struct.Struct("!Q")
 #: What a child needs to unpickle its input (referential = GeoDataFrame, matcher, registry models)
 #: and to read any format: imported by the worker once, inherited by every forked child.
-_WARM = ("geo.importing", "geo.importing.analysis", "geo.matching", "geo.registry", "geopandas", "pyproj",
+_WARM = ("geo.importing", "geo.importing.analysis", "geo.importing.facts_analysis", "geo.matching", "geo.registry", "geopandas", "pyproj",
          "openpyxl", "charset_normalizer", "rapidfuzz", "shapely.geometry")
 
 
