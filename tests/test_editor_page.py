@@ -133,3 +133,22 @@ def test_editor_changes_vitre_funding_with_a_new_source(env):
     assert meta["editeur"] == EDITOR and meta["operation"] == "modification"
     shown = "\n".join(m.value for m in at.markdown)
     assert "<script>" not in shown
+
+
+def test_editor_creates_a_cpts_with_a_hostile_name(env):
+    root, _ = env
+    at = sign_in(page().run())
+    assert at.selectbox(key="ed_cpts").value == "__nouvelle__"
+    at.text_input(key=widget_key(at.text_input, ":nom")).input(HOSTILE)
+    at.text_area(key=widget_key(at.text_area, ":departements")).input("35")
+    at = at.run()
+    assert any("choisir ou décrire le document source" in e.value for e in at.error), texts(at)
+    at = at.selectbox(key="ed_src_id").set_value("cp-vitre-2022-09-29").run()
+    assert not at.exception
+    at = next(b for b in at.button if b.label == "Publier la modification").click().run()
+    assert not at.exception
+    created = [c for c in load_registry(root).cpts if c.nom == HOSTILE]
+    assert len(created) == 1 and created[0].departements == ["35"] and created[0].perimetre.regle == "inconnu"
+    assert at.selectbox(key="ed_cpts").value == created[0].id    # the page goes on with the new CPTS
+    shown = "\n".join(texts(at))
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "](http" not in shown
