@@ -83,8 +83,8 @@ class RoomLabels(DataElement):
                             if (f === 0) { oneLine = w; }
                             if (forms[f][1] && oneLine <= d.wrapPx) { continue; }  // one line: same as form 0
                             // at its point, then just above/below/beside it, then pushed back inside the map
-                            var cx0 = Math.max(0, cb.left + M - r.left) + Math.min(0, cb.right - M - r.right),
-                                cy0 = Math.max(0, cb.top + M - r.top) + Math.min(0, cb.bottom - M - r.bottom);
+                            var cx0 = Math.max(0, cb.left + M + 1 - r.left) + Math.min(0, cb.right - M - 1 - r.right),
+                                cy0 = Math.max(0, cb.top + M + 1 - r.top) + Math.min(0, cb.bottom - M - 1 - r.bottom);
                             var moves = [[0, 0], [0, -0.8 * h], [0, 0.8 * h], [w / 4, 0], [-w / 4, 0],
                                          [0, -1.6 * h], [0, 1.6 * h], [cx0, cy0], [cx0, cy0 - 0.8 * h], [cx0, cy0 + 0.8 * h]];
                             for (var k = 0; k < moves.length && !kept; k++) {
@@ -129,6 +129,14 @@ class RoomLabels(DataElement):
             if (e.target && e.target.classList && e.target.classList.contains("cpts-legend")) { later(); }
         }, true);
         if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+        // leaflet.css may load after this script: until then the controls sit in the page's flow
+        if (document.readyState !== "complete") { window.addEventListener("load", later); }
+        if (window.ResizeObserver) {  // a control that changes size (legend styled, opened, folded)
+            var watched = new ResizeObserver(later);
+            map.whenReady(function () {
+                box.querySelectorAll(".leaflet-control").forEach(function (c) { watched.observe(c); });
+            });
+        }
         later();
     })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}

@@ -48,10 +48,10 @@ PRESENTATION_CSS = """<style>
 .st-key-pres-panel h3 {font-size: clamp(1.35rem, 1.9vw, 2.1rem); padding: 0 0 0.25rem; line-height: 1.2}
 .st-key-pres-foot p {font-size: 0.8rem !important; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
     margin: 0; color: rgba(49, 51, 63, 0.75)}
-.cpts-tiles {display: grid; grid-template-columns: repeat(auto-fill, minmax(11.5rem, 1fr)); gap: 0.6rem}
+.cpts-tiles {display: grid; grid-template-columns: repeat(auto-fill, minmax(12.5rem, 1fr)); gap: 0.6rem}
 .cpts-tile {border: 1px solid #d6d9e0; border-radius: 0.5rem; padding: 0.45rem 0.7rem; background: #fafbfc}
 .cpts-tile .lab {font-size: clamp(0.9rem, 0.95vw, 1.1rem); color: #31333f; line-height: 1.25}
-.cpts-tile .val {font-size: clamp(1.6rem, 2.3vw, 2.7rem); font-weight: 700; line-height: 1.15; color: #0e1117}
+.cpts-tile .val {font-size: clamp(1.5rem, 2vw, 2.5rem); font-weight: 700; line-height: 1.15; color: #0e1117}
 .cpts-tile .tag {line-height: 1.2}
 .cpts-tile .note {font-size: 0.8rem; color: #5c5f6a}
 .cpts-badge {display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0 0.4rem; border-radius: 0.3rem}
