@@ -204,3 +204,27 @@ def available_scopes(root: Path | None = None) -> list[Scope]:
     regional = [get_scope(c, root) for c in known]
     out += sorted((s for s in regional if s.built), key=lambda s: _fold(s.nom))
     return out
+
+
+# Above this many communes the map does not draw every commune as one GeoJSON layer (France: 35 000
+# polygons, tens of MB for folium or matplotlib): only the communes of the CPTS, until vector tiles
+# (geo/tiles.py) draw the rest.
+MAX_DRAWN_COMMUNES = 6000
+
+
+def drawn_region(scope: Scope | None, n_communes: int) -> str | None:
+    """The ``region`` argument of :func:`geo.mapdata.build_map_data` for a scope's map: the scope's
+    région (its communes all drawn, plus those of its CPTS beyond the border), None for France (every
+    commune), ``""`` for a referential too big to draw whole (only the communes of the CPTS).
+    ``scope=None`` (an atlas loaded from a file) keeps the historical Bretagne map."""
+    if scope is None:
+        return DEFAULT_CODE
+    if n_communes > MAX_DRAWN_COMMUNES:
+        return ""
+    return None if scope.is_france else scope.code
+
+
+def scope_of(atlas) -> Scope:
+    """The scope an atlas (geo/atlas.py) was loaded for; an atlas loaded from a file without a scope
+    is the default scope's."""
+    return getattr(atlas, "scope", None) or get_scope(None)

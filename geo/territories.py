@@ -332,4 +332,6 @@ def territories_frame(territories: list[Territory]) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     rows = [t.to_dict(with_communes=False) | {"geometry": t.geometry} for t in territories if t.perimetre_connu]
+    if not rows:  # a scope without any mapped CPTS (a région the registry does not cover yet)
+        return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

@@ -28,7 +28,7 @@ from geo.atomic import write_bytes
 from geo.formatting import plural
 from geo.mapdata import MapData, build_map_data
 from geo.paths import REGISTRY_DIR, REPO_ROOT
-from geo.scope import Scope, get_scope
+from geo.scope import Scope, drawn_region, get_scope
 
 from .scope import current_scope
 
@@ -90,27 +90,17 @@ def _atlas(version: str) -> Atlas:
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=4)
 def _map_data(version: str) -> MapData:
     atlas = _atlas(version)
-    return build_map_data(atlas.communes, atlas.territories, region=_drawn_region(atlas))
-
-
-# Above this many communes the map does not draw every commune as one GeoJSON layer (France: 35 000
-# polygons, tens of MB for folium): only the communes of the CPTS, until vector tiles draw the rest.
-MAX_DRAWN_COMMUNES = 6000
-
-
-def _drawn_region(atlas: Atlas) -> str | None:
-    scope = atlas.scope
-    if len(atlas.communes) > MAX_DRAWN_COMMUNES:
-        return ""   # build_map_data: only the communes of the CPTS
-    return None if scope.is_france else scope.code
+    region = drawn_region(atlas.scope or _scope_of(version), len(atlas.communes))
+    return build_map_data(atlas.communes, atlas.territories, region=region)
 
 
 def map_note(scope: Scope | None = None) -> str | None:
     """What the map leaves out for a big scope (French, plain text), None when it draws every commune."""
+    scope = scope or current_scope()
     atlas = get_atlas(scope)
-    if _drawn_region(atlas) != "":
+    if drawn_region(scope, len(atlas.communes)) != "":
         return None
-    return (f"{atlas.scope.nom} : {plural(len(atlas.communes), 'commune')} — la carte ne dessine que celles des "
+    return (f"{scope.nom} : {plural(len(atlas.communes), 'commune')} — la carte ne dessine que celles des "
             "CPTS documentées. Cherchez une autre commune dans le panneau latéral (nom, code postal, code INSEE) "
             "ou ouvrez un lien ?commune=CODE.")
 

@@ -26,6 +26,9 @@ def cmd_territories(args: argparse.Namespace) -> int:
         items = [{**t.to_dict(), "faits": declared_facts(t.cpts, registry)} for t in territories]
         print(json.dumps(items, ensure_ascii=False, indent=1))
         return 0
+    if not territories:
+        from ..scope import get_scope
+        print(f"Aucune CPTS du registre {get_scope(args.region).de_nom}.")
     for t in territories:
         decl = f"déclarée {fr_int(t.population_declaree, ' ')}" if t.population_declaree else "non déclarée"
         where = f"{t.n_communes} communes, {fr_int(t.population, ' ')} hab. ({decl})" if t.perimetre_connu else "périmètre inconnu"

@@ -26,6 +26,7 @@ from fpdf.enums import XPos, YPos
 
 from ..formatting import fr_date, plural
 from ..registry import STEPS
+from ..scope import scope_of
 from ..views.facts import (CALCULE, DECLARE, aci_size_figures, commune_figures, funding_figures, other_indicator_figures,
                     population_figures, smt_figures, source_ids, status_line)
 from .common import RenderError, document_citation, millesimes, partial_registry_line
@@ -110,7 +111,8 @@ def _draw(atlas, t, map_png: bytes | None, layout: Layout, today: _dt.date, base
     pdf = _new_fiche(base, f"Fiche générée le {fr_date(today)} (Carte des CPTS). Déclaré : documents sources cités ; "
                  f"calculé : INSEE COG {cog}, populations légales {popm}.")
     pdf.set_title(t.nom)
-    pdf.set_author("Carte des CPTS (ARS Bretagne)")
+    scope = scope_of(atlas)
+    pdf.set_author("Carte des CPTS" if scope.is_france else f"Carte des CPTS (ARS {scope.nom})")
     pdf.set_subject("Fiche CPTS")
     pdf.set_creator("Carte des CPTS")
     pdf.set_lang("fr")

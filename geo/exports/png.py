@@ -38,6 +38,7 @@ from PIL import Image  # noqa: E402
 
 from ..formatting import fr_date, fr_int, plural  # noqa: E402
 from ..mapdata import MapData, build_map_data  # noqa: E402
+from ..scope import drawn_region, scope_of  # noqa: E402
 from ..views.facts import short_source, source_ids  # noqa: E402
 from ..views.indicators import HATCH, OUTLINE_COLOR, THEMATIC_OPACITY, Classification, classify, get_indicator  # noqa: E402
 from .common import DEFAULT_HEIGHT, DEFAULT_WIDTH, RenderError, millesimes, partial_registry_line  # noqa: E402
@@ -99,11 +100,12 @@ def _resolve(atlas, indicator: str, cpts_id: str | None):
     return ind, territory
 
 
-def _titles(ind, cl, territory) -> tuple[str, str]:
-    """(title, subtitle). The indicator is named in the title only."""
-    where = territory.nom if territory is not None else "CPTS de Bretagne"
+def _titles(ind, cl, territory, scope_de: str = "de Bretagne") -> tuple[str, str]:
+    """(title, subtitle). The indicator is named in the title only; ``scope_de`` names the scope
+    (geo/scope.py: « de Bretagne », « de France »)."""
+    where = territory.nom if territory is not None else f"CPTS {scope_de}"
     if ind.key == "cpts":
-        title = where if territory is not None else "CPTS de Bretagne — territoires documentés"
+        title = where if territory is not None else f"CPTS {scope_de} — territoires documentés"
     else:
         title = f"{where} — {cl.title}"
     subtitle = ind.description
@@ -252,7 +254,8 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
     _check_size(width, height)
     ind, territory = _resolve(atlas, indicator, cpts_id)
     today = today or _dt.date.today()
-    md = map_data or build_map_data(atlas.communes, atlas.territories)
+    md = map_data or build_map_data(atlas.communes, atlas.territories,
+                                    region=drawn_region(getattr(atlas, "scope", None), len(atlas.communes)))
     cl = classification or classify(ind, atlas.territories, atlas.registry)
     by_code = cl.commune_classes(atlas.territories)
 
@@ -267,7 +270,7 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
         ax = fig.add_axes((0, 0, 1, 1))
     else:
         # --- text bands: title (+ subtitle, + « registre partiel »), sources at the bottom
-        auto_title, subtitle = _titles(ind, cl, territory)
+        auto_title, subtitle = _titles(ind, cl, territory, scope_of(atlas).de_nom)
         title_lines = textwrap.wrap(title or auto_title, int(width / (fs(22) * 0.68 * PX)),
                                     break_on_hyphens=False)[:2]
         title_h = fs(22) * PX * (1.6 + 1.15 * (len(title_lines) - 1))

@@ -10,9 +10,11 @@ from typing import NamedTuple
 
 from ..formatting import plural
 
-# Context figures of the registry (data/registry/context.yaml) that count the CPTS known in the
-# region: recognised CPTS + projects being supported, at the date of their source.
+# Context figures of the registry (data/registry/context.yaml) that count the CPTS known in Bretagne:
+# recognised CPTS + projects being supported, at the date of their source. Other scopes (geo/scope.py)
+# use the same kind of figures about themselves: see known_cpts_figures.
 KNOWN_CPTS_FIGURES = ("bretagne-cpts-reconnues-2024", "bretagne-projets-2024")
+COUNT_UNITS = ("CPTS", "projets")
 
 
 class RegistryScope(NamedTuple):
@@ -21,11 +23,21 @@ class RegistryScope(NamedTuple):
     years: tuple[str, ...]   # years of those figures, e.g. ("2024",)
 
 
+def known_cpts_figures(atlas) -> list:
+    """The context figures that count the CPTS known in the atlas's scope (geo/scope.py): those whose
+    ``perimetre`` is the scope's name (« Bretagne », « France ») counted in CPTS or projects, all of
+    the newest date (Bretagne, 16 April 2024: 29 recognised CPTS + 8 projects)."""
+    scope = getattr(atlas, "scope", None)
+    name = "France" if scope is not None and scope.is_france else (scope.nom if scope is not None else "Bretagne")
+    mine = [f for f in atlas.registry.context if f.perimetre == name and f.unite in COUNT_UNITS and f.date]
+    newest = max((str(f.date) for f in mine), default=None)
+    return [f for f in mine if str(f.date) == newest]
+
+
 def registry_scope(atlas) -> RegistryScope | None:
     """Mapped CPTS vs the CPTS the registry's context figures count; None when the registry does
     not give the count."""
-    figures = [atlas.registry.context_figure(fid) for fid in KNOWN_CPTS_FIGURES]
-    figures = [f for f in figures if f is not None]
+    figures = known_cpts_figures(atlas)
     if not figures:
         return None
     known = int(sum(f.valeur for f in figures))
@@ -45,4 +57,4 @@ def partial_registry_line(atlas) -> str | None:
             f"sur {scope.known} connues{when}")
 
 
-__all__ = ["KNOWN_CPTS_FIGURES", "RegistryScope", "registry_scope", "partial_registry_line"]
+__all__ = ["KNOWN_CPTS_FIGURES", "RegistryScope", "known_cpts_figures", "registry_scope", "partial_registry_line"]

@@ -101,6 +101,13 @@ def _source_labels(ids: Iterable[str], registry: Registry) -> str:
     return " ; ".join(dict.fromkeys(short_source(s, registry) for s in ids)) or NON_RENSEIGNE
 
 
+COMPARISON_COLUMNS = [
+    "id", "nom", "statut", "date_aci", "population_declaree", "population_declaree_date", "population_calculee",
+    "population_millesime", "ecart_pct", "communes_declarees", "communes_calculees", "financement",
+    "financement_annee", "eur_par_habitant", "sans_medecin_traitant_pct", "sans_medecin_traitant_qualificatif",
+    "taille_aci_declaree", "taille_aci_calculee", "perimetre", "sources"]
+
+
 def comparison_table(territories: list[Territory], registry: Registry) -> pd.DataFrame:
     """One row per CPTS of the registry; ``None`` wherever the sources say nothing.
 
@@ -137,7 +144,7 @@ def comparison_table(territories: list[Territory], registry: Registry) -> pd.Dat
             "perimetre": "non documenté" if not mapped else "approché" if t.approximatif else "documenté",
             "sources": _source_labels(source_ids(t, registry), registry),
         })
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)   # the same columns for a scope without any CPTS
     for col in ("population_declaree", "population_calculee", "population_millesime", "communes_declarees",
                 "communes_calculees", "financement_annee", "taille_aci_declaree", "taille_aci_calculee"):
         df[col] = pd.array(df[col].tolist(), dtype="Int64")
