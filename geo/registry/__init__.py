@@ -16,6 +16,10 @@ Pure Python (PyYAML, no Streamlit, no geopandas). One concern per module:
     store.py      publishing an import (under the lock, after a backup, by an atomic swap);
                   files.py its filesystem steps, yaml_write.py the YAML text, export.py the listing
     quality.py    the data-quality report (registry warnings + territory discrepancies)
+    edit*.py      the in-app editor (page Éditer): the form derived from the model (edit_form), French
+                  values (edit_values), block-wise YAML edits and sources (edit), new source documents
+                  (edit_sources), perimeter communes via the matcher (edit_perimeter), field diff
+                  (edit_diff) and the publication as a history version (edit_publish)
 
 store, export, yaml_write and quality are imported by their module path (geo.registry.store …): they
 depend on geo.importing / geo.territories, which depend on this package.
