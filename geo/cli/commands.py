@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fiche": ("fiche PDF d'une page pour une CPTS", ("geo.cli.exports",)),
     "history": ("versions publiées du registre (history show N : détail d'une version)", ("geo.cli.history",)),
     "restore": ("restaure une version du registre (devient une nouvelle version)", ("geo.cli.history",)),
+    "tiles": ("construit les tuiles vectorielles de la carte d'un territoire (France entière)", ("geo.cli.tiles",)),
     "editeurs": ("comptes des éditeurs qui publient (ajouter NOM, lister, retirer NOM)", ("geo.cli.editors",)),
 }
 

@@ -27,7 +27,10 @@ from .values import clean_cell, cpts_key, _dep_of, _dep_parser, _is_empty, parse
 def registry_codes(registry, communes: pd.DataFrame, matcher: Matcher) -> dict[str, list[str]]:
     """Current INSEE codes of every CPTS of the registry (what the map shows today)."""
     from ..territories import build_territories  # noqa: PLC0415 - avoids a cycle at import time
-    return {t.id: list(t.codes) for t in build_territories(registry, communes, matcher)}
+    # codes only: the attribute table, so that no territory is dissolved nor any geometry column
+    # reindexed (a national registry of 800 CPTS over 35 000 communes spent most of its time there)
+    table = pd.DataFrame(communes.drop(columns="geometry")) if "geometry" in communes.columns else communes
+    return {t.id: list(t.codes) for t in build_territories(registry, table, matcher)}
 
 
 def analyze(
