@@ -1,6 +1,8 @@
 """Couverture: how much of Brittany the documented CPTS cover (computed), beside the sources' figures."""
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -9,6 +11,8 @@ from streamlit_folium import st_folium
 from geo.formatting import fr_date, fr_int, fr_pct, plural
 from geo.views.coverage import (DEPARTEMENTS_BRETAGNE, communes_outside, context_rows, coverage_table,
                                 filter_communes, scope_view, signature_timeline)
+from geo.views.region_split import REGION_BRETAGNE, coverage_note, region_split
+from geo.views.timeline import covered_at
 from ui.data import get_atlas, get_layer_urls, get_map_data
 from ui.map import build_base_map
 from ui.pages_common import (FMT_INT, FMT_PCT1, attribution_caption, frame, french_table, partial_registry_caption,
@@ -42,6 +46,8 @@ plain_names = {"53": "Bretagne"} | {
 declared = context_rows(reg, plain_names.values())
 
 st.subheader("Calculé et déclaré, territoire par territoire")
+outside_note = coverage_note(region_split({c for t in mapped for c in t.codes}, atlas.communes, atlas.territories,
+                                          REGION_BRETAGNE), "de Bretagne")
 lines = []
 for r in cov.itertuples():
     if r.communes_dans_cpts:
@@ -61,13 +67,10 @@ for r in cov.itertuples():
                  + " ; ".join(f"{md(d['libelle'])} : **{md(d['valeur'])}**" for d in ds) + " :blue-badge[déclaré]")
     if not src:
         text += "\n  - Aucun chiffre des sources du registre pour ce territoire."
+    if r.code == REGION_BRETAGNE and outside_note:   # why the home map gives a larger figure, computed
+        text += f"\n  - {md(outside_note)}"
     lines.append(text)
 st.markdown("\n".join(lines))
-breton = set(atlas.communes.loc[atlas.communes["region"] == "53", "code"])
-outside_bzh = {c for t in mapped for c in t.codes if c not in breton}
-if outside_bzh:
-    st.caption(f"{plural(len(outside_bzh), 'commune')} de CPTS documentées hors de Bretagne (Loire-Atlantique…) "
-               "ne sont pas comptées ici.")
 
 st.subheader("Calculé")
 st.caption("INSEE, COG 2026 et populations légales 2023 (population municipale), communes des périmètres "
@@ -167,5 +170,10 @@ else:
                      "compté dans la couverture) : " + ", ".join(md(n) for n in undated))
     if notes:
         st.caption(" — ".join(notes) + ".")
+    today = covered_at(dt.date.today(), atlas.territories, atlas.communes)
+    tl_note = coverage_note(region_split(today.codes, atlas.communes, atlas.territories, REGION_BRETAGNE), "de Bretagne",
+                            page="l'évolution dans le temps de la carte de l'accueil")
+    if tl_note:   # the cumulated population above is the region's; the home map's timeline counts more
+        st.caption(md(tl_note))
 
 attribution_caption()

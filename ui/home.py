@@ -14,9 +14,9 @@ import streamlit as st
 
 from geo.formatting import fr_date, fr_int, plural
 from geo.views.indicators import INDICATORS, classify
-from geo.mapdata import NO_CPTS_COLOR, territory_colors
 from geo.referential.search import CommuneSearch
-from geo.views.timeline import coverage_sentence, covered_at, signature_events
+from geo.views.region_split import map_note, region_split
+from geo.views.timeline import signature_events, timeline_view
 from ui.cards import commune_panel, cpts_card, no_cpts_notice
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
@@ -116,24 +116,10 @@ def indicator_style(atlas, md_, key: str, presentation: bool, labels) -> tuple[M
 
 
 def timeline_style(atlas, md_, day: dt.date, presentation: bool, labels) -> tuple[MapStyle, list[str], str]:
-    cov = covered_at(day, atlas.territories, atlas.communes)
-    colors = territory_colors(atlas.territories)
-    signed = set(cov.cpts_ids)
-    fills = {}
-    for t in atlas.territories:
-        for code in t.codes:
-            if t.id in signed:
-                fills.setdefault(code, colors[t.id])
-    for t in atlas.territories:
-        for code in t.codes:
-            fills.setdefault(code, NO_CPTS_COLOR)
-    items = tuple((colors[t.id], t.nom) for t in sorted(atlas.territories, key=lambda t: t.nom)
-                  if t.id in signed and t.perimetre_connu)
-    items += ((NO_CPTS_COLOR, "Pas de CPTS signée à cette date (ou non documentée)"),)
-    style = MapStyle(legend_title=f"CPTS signées au {fr_date(day.isoformat())}", legend_items=items,
-                     fills=tuple(sorted(fills.items())), territory_ids=tuple(sorted(signed)),
-                     labels=presentation_mode.map_labels(labels, signed), presentation=presentation)
-    return style, cov.notes, coverage_sentence(cov)
+    v = timeline_view(day, atlas.territories, atlas.communes)   # legend title and sentence at the same date
+    style = MapStyle(legend_title=v.title, legend_items=v.items, fills=v.fills, territory_ids=v.territory_ids,
+                     labels=presentation_mode.map_labels(labels, set(v.territory_ids)), presentation=presentation)
+    return style, v.notes, v.sentence
 
 
 # --- page -------------------------------------------------------------------------------------
@@ -276,6 +262,9 @@ def intro(atlas) -> None:
         "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
         "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
         "pas encore la liste complète de l'ARS.")
+    outside = map_note(region_split(codes, atlas.communes, atlas.territories))   # why Couverture says less
+    if outside:
+        st.caption(md(outside))
     unmapped = [t for t in atlas.territories if not t.perimetre_connu]
     if unmapped:
         st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(t.nom) for t in unmapped) + ".")

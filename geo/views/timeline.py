@@ -22,8 +22,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from ..formatting import fr_date, fr_int, plural
+from ..mapdata import NO_CPTS_COLOR, territory_colors
 from ..registry import STEPS
 from ..territories import Territory
+from .region_split import REGION_BRETAGNE, map_note, region_split
 
 DAY, MONTH, YEAR = "jour", "mois", "année"
 
@@ -180,6 +182,11 @@ def status_at(t: Territory, date: str | _dt.date) -> str | None:
     return max(reached, key=order.get) if reached else None
 
 
+def legend_title(cov: Coverage) -> str:
+    """« CPTS signées au 9 octobre 2024 »: the map's legend, at the same date as the sentence."""
+    return f"CPTS signées au {fr_date(cov.date.isoformat())}"
+
+
 def coverage_sentence(cov: Coverage) -> str:
     """'Au 31 décembre 2021 : 2 CPTS signées, 83 086 habitants couverts (39 communes, calculé …)'."""
     mapped = len(cov.signed) - len(cov.unmapped)
@@ -188,5 +195,43 @@ def coverage_sentence(cov: Coverage) -> str:
             f"dans {plural(cov.n_communes, 'commune')} (calculé : INSEE, populations légales {cov.population_millesime})")
 
 
-__all__ = ["Signature", "Coverage", "Event", "signature_of", "signatures", "covered_at", "signature_events",
+NOT_SIGNED_LABEL = "Pas de CPTS signée à cette date (ou non documentée)"
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The home map at a date: its legend (title at that date), its fills and outlines, and the
+    sentence under it, all from one :class:`Coverage` so that they always name the same day."""
+    coverage: Coverage
+    title: str                                   # « CPTS signées au 9 octobre 2024 »
+    sentence: str                                # « Au 9 octobre 2024 : … habitants couverts … »
+    items: tuple[tuple[str, str], ...]           # legend: (colour, CPTS name) of the signed mapped CPTS, then « pas de CPTS »
+    fills: tuple[tuple[str, str], ...]           # (INSEE code, colour): signed CPTS in their colour, the others grey
+    territory_ids: tuple[str, ...]               # outlines drawn: the signed CPTS
+    notes: list[str]                             # first: why the Couverture page gives another figure (if it does)
+
+
+def timeline_view(day: str | _dt.date, territories: list[Territory], communes,
+                  region_code: str | None = REGION_BRETAGNE, region_de: str = "de Bretagne") -> TimelineView:
+    """The map of the CPTS signed at ``day``. ``region_code``/``region_de`` name the scope (geo/scope.py):
+    communes outside it are on the map and in the population, not on the Couverture page: said."""
+    cov = covered_at(day, territories, communes)
+    colors = territory_colors(territories)
+    signed = set(cov.cpts_ids)
+    fills: dict[str, str] = {}
+    for t in territories:
+        if t.id in signed:
+            for code in t.codes:
+                fills.setdefault(code, colors[t.id])
+    for t in territories:
+        for code in t.codes:
+            fills.setdefault(code, NO_CPTS_COLOR)
+    items = tuple((colors[t.id], t.nom) for t in sorted(territories, key=lambda t: t.nom)
+                  if t.id in signed and t.perimetre_connu)
+    note = map_note(region_split(cov.codes, communes, territories, region_code), region_de)
+    return TimelineView(cov, legend_title(cov), coverage_sentence(cov), items + ((NO_CPTS_COLOR, NOT_SIGNED_LABEL),),
+                        tuple(sorted(fills.items())), tuple(sorted(signed)), ([note] if note else []) + list(cov.notes))
+
+
+__all__ = ["TimelineView", "timeline_view", "legend_title", "Signature", "Coverage", "Event", "signature_of", "signatures", "covered_at", "signature_events",
            "status_at", "coverage_sentence", "parse_date", "date_span", "DAY", "MONTH", "YEAR"]
