@@ -149,7 +149,8 @@ def analyze_facts(data: bytes, filename: str, communes: pd.DataFrame, matcher: M
             continue
         if existing is not None:
             fc = FactsCpts(ident, written, existing.id, False, line, registry_nom=existing.nom)
-            old = yaml.safe_load((Path(registry.root) / existing.file).read_text(encoding="utf-8")) or {}
+            old = yaml.load((Path(registry.root) / existing.file).read_text(encoding="utf-8"),
+                            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         else:
             t = per_by_key.get(key)
             new_id = t.id if t is not None and t.nouvelle else _free(cid if _SLUG.match(cid or "") else slugify(written)

@@ -72,7 +72,9 @@ def _load_xlsx(data: bytes, limits: ImportLimits, max_rows: int | None = None) -
             counts = scan_xlsx(z, limits)
     except zipfile.BadZipFile:
         raise ImportFileError("Classeur XLSX endommagé (archive ZIP illisible).") from None
-    full = len(data) < _XLSX_FULL_MODE_LIMIT and counts.cells + counts.rows <= _XLSX_FULL_MODE_CELLS
+    # full mode (merged cells, number formats) for small sheets; a first look (max_rows) streams read-only
+    full = (max_rows is None and len(data) < _XLSX_FULL_MODE_LIMIT
+            and counts.cells + counts.rows <= _XLSX_FULL_MODE_CELLS)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=not full, data_only=True)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many types on broken files

@@ -43,6 +43,8 @@ from .store import PublishReport, _conflicts, _stage
 
 __all__ = ["FactsPublishReport", "publish_facts", "document_name"]
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
 
 @dataclasses.dataclass
 class FactsPublishReport(PublishReport):
@@ -133,13 +135,18 @@ def _write_facts(result, staging: Path, report: FactsPublishReport, today: str) 
         report.faits += sum(1 for f in c.facts if f.writes)
         if path.is_file():  # an existing CPTS, or one the commune sheet just created
             text = path.read_text(encoding="utf-8")
-            old = yaml.safe_load(text) or {}
+            old = yaml.load(text, Loader=_LOADER) or {}
             new = dict(old)
             for key, value in c.blocks.items():
                 if key == "notes" and c.nouvelle:
                     value = list(old.get("notes") or []) + [n for n in value if n not in (old.get("notes") or [])]
                 new[key] = value
-            path.write_text(cpts_yaml(text, old, new), encoding="utf-8")
+            if c.nouvelle:  # written by this publication a moment ago: no hand-written layout to keep
+                order = [f.name for f in dataclasses.fields(Cpts) if f.name != "file"]
+                head = "".join(ln for ln in text.splitlines(keepends=True)[:1] if ln.startswith("#"))
+                path.write_text(head + dump({k: new[k] for k in sorted(new, key=order.index)}), encoding="utf-8")
+            else:
+                path.write_text(cpts_yaml(text, old, new), encoding="utf-8")
             if c.id not in report.created and c.id not in report.updated:
                 report.updated.append(c.id)
         else:
