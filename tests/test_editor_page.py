@@ -129,6 +129,9 @@ def test_editor_changes_vitre_funding_with_a_new_source(env):
     source = reg.sources[fin.source]
     assert fin.montant == 250000 and source.titre == "Tableau de suivi des CPTS" and source.editeur == HOSTILE
     assert (root / "documents" / source.fichier).read_bytes().startswith(b"Financement ACI 2024")
+    # the new document is now one of the registry's: proposed as such for the next change, not created twice
+    assert at.radio(key="ed_src_mode").value == "Un document du registre"
+    assert at.selectbox(key="ed_src_id").value == fin.source
     meta = history.read_meta(history.versions_dir_for(root), 2)
     assert meta["editeur"] == EDITOR and meta["operation"] == "modification"
     shown = "\n".join(m.value for m in at.markdown)
@@ -152,3 +155,29 @@ def test_editor_creates_a_cpts_with_a_hostile_name(env):
     assert at.selectbox(key="ed_cpts").value == created[0].id    # the page goes on with the new CPTS
     shown = "\n".join(texts(at))
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "](http" not in shown
+
+
+def test_perimeter_edit_resolves_names_and_confirms_a_shrink(env):
+    root, _ = env
+    at = sign_in(page().run())
+    at.selectbox(key="ed_cpts").set_value("pays-de-vitre").run()
+    at = at.selectbox(key="ed_section").set_value("perimetre").run()
+    communes = widget_key(at.text_area, ":communes")
+    names = at.text_area(key=communes).value.splitlines()
+    assert len(names) == 45 and "Domgané" in names
+    at = at.text_area(key=communes).input("\n".join([n for n in names if n != "Bais"] + ["Xyzzyville"])).run()
+    assert any(e.value.startswith("« Xyzzyville »") for e in at.error), texts(at)
+    assert not [b for b in at.button if b.label == "Publier la modification"]
+    at = at.text_area(key=communes).input("\n".join(n for n in names if n != "Bais")).run()
+    assert any("Domgané" in c.value and "Domagné" in c.value for c in at.caption), texts(at)  # correction said
+    at = at.selectbox(key="ed_src_id").set_value("cp-vitre-2022-09-29").run()
+    assert any("Suppressions à confirmer" in w.value and "perd 1 commune" in w.value for w in at.warning), texts(at)
+    before = snapshot(root)
+    at = next(b for b in at.button if b.label == "Publier la modification").click().run()
+    assert any("Suppressions non confirmées" in e.value for e in at.error), texts(at)
+    assert snapshot(root) == before
+    at.checkbox(key="ed_confirm").check()
+    at = next(b for b in at.button if b.label == "Publier la modification").click().run()
+    assert not at.exception
+    per = load_registry(root).get("pays-de-vitre").perimetre
+    assert "Bais" not in per.communes and len(per.communes) == 44 and per.source == "cp-vitre-2022-09-29"

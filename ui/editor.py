@@ -33,7 +33,7 @@ from geo.registry.restore import RemovalsNotConfirmed
 
 from . import editor_form
 from .auth import EditorRequired, require_editor, sign_in_panel
-from .editor_source import SourceChoice, chooser, label as source_label
+from .editor_source import SourceChoice, after_publish, chooser, label as source_label
 from .text import md, safe_frame
 
 S = st.session_state
@@ -70,6 +70,8 @@ def render(root: Path, backups: Path) -> None:
         return
     if "ed_goto" in S:
         S["ed_cpts"] = S.pop("ed_goto")
+    if "ed_after" in S:  # after a publication: no confirmation ticked in advance, the new document chosen
+        after_publish(S.pop("ed_after"))
     names = {c.id: c.nom for c in registry.cpts}
     cid = st.selectbox("CPTS", [NEW] + list(names), key="ed_cpts",
                        format_func=lambda i: "+ Nouvelle CPTS" if i == NEW else f"{names[i]} ({i})")
@@ -230,6 +232,7 @@ def publish_action(root: Path, backups: Path, plan: EditPlan, confirmed: bool) -
         return False
     S["ed_done"] = (f"Publié par {editor} : version {meta['numero']} de l'historique ({meta['libelle']}). "
                     f"Changements : {meta['resume']}.")
+    S["ed_after"] = plan.source_entry["id"] if plan.source_entry else None  # the new document, now in the registry
     S.pop("ed_base", None)
     S["ed_goto"] = NEW if plan.new_text is None else plan.cpts_id
     st.rerun()

@@ -14,6 +14,7 @@ from geo.registry.sources import document_label
 
 from .text import md
 
+S = st.session_state
 EXISTING, NEW = "Un document du registre", "Un nouveau document"
 
 
@@ -34,6 +35,16 @@ def label(registry: Registry, sid: str | None, choice: SourceChoice | None = Non
         return f"nouveau document « {choice.new.titre} »"
     s = registry.sources.get(sid or "")
     return f"{document_label(s)} — {s.titre}" if s else str(sid)
+
+
+def after_publish(new_source_id: str | None) -> None:
+    """Before the widgets are drawn again after a publication: forget the confirmation and the new
+    document typed (it is in the registry now: chosen as an existing one, not proposed again)."""
+    for key in ("ed_confirm", "ed_src_titre", "ed_src_editeur", "ed_src_date", "ed_src_lieu", "ed_src_url",
+                "ed_src_file"):
+        S.pop(key, None)
+    if new_source_id:
+        S["ed_src_mode"], S["ed_src_id"] = EXISTING, new_source_id
 
 
 def chooser(registry: Registry, editor: str) -> SourceChoice:

@@ -119,11 +119,18 @@ def field_specs(cls) -> list[Leaf]:
     return [_leaf(name, tp) for name, tp in _fields(cls).items()]
 
 
+# Labels of the form where the findings' labels (labels.FIELD_LABELS) say too little for a field.
+_FORM_LABELS = {"departements": "départements (codes, un par ligne)", "nom_connu": "nom officiel connu",
+                "site_web": "site web", "courriel": "adresse électronique", "engagee": "engagée",
+                "missions_engagees": "missions engagées", "autres_valeurs": "autres valeurs déclarées",
+                "champ": "chiffre concerné", "citations": "citations"}
+
+
 def label_of(name: str) -> str:
     mission = next((m for m in MISSIONS if m.key == name), None)
     if mission is not None:
         return f"{mission.label} ({mission.kind})"
-    label = FIELD_LABELS.get(name, name.replace("_", " "))
+    label = _FORM_LABELS.get(name) or FIELD_LABELS.get(name, name.replace("_", " "))
     return label[:1].upper() + label[1:]
 
 

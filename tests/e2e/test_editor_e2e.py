@@ -1,6 +1,6 @@
 """End-to-end (issue 8.3) in Chromium, on a copy of data/ (CPTS_DATA_DIR) and an editor account in a
 secrets file of the test: sign in on « Éditer », change Vitré's funding with a new source document,
-see the new amount on the map's CPTS card (?cpts=pays-de-vitre) without a restart, see the change
+(title, publisher, date, link and the file itself), see the new amount on the map's CPTS card (?cpts=pays-de-vitre) without a restart, see the change
 in « Historique », restore the previous version there, and see the old amount on the card again.
 The registry comes back byte for byte. Every wait is on the app's state, never a fixed sleep."""
 from __future__ import annotations
@@ -78,16 +78,20 @@ def _type(page, label: str, text: str, key: str = "Enter") -> None:
 def _card_text(page, base: str, amount: str) -> str:
     """The map page of Vitré (a fresh session) once its card shows ``amount``; returns the card's text."""
     page.goto(base + "/?cpts=pays-de-vitre", wait_until="commit")
-    page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for()
+    page.locator(f'{APP_EXCEPTION}, [data-testid="stMain"] h4:has-text("CPTS du Pays de Vitré")').first.wait_for()
+    if page.locator(APP_EXCEPTION).count():
+        pytest.fail("the map page raised:\n" + page.locator(APP_EXCEPTION).first.inner_text()[:3000], pytrace=False)
     page.wait_for_function("(amount) => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(amount)",
                            arg=amount)
     assert page.locator(APP_EXCEPTION).count() == 0
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def test_editor_changes_funding_then_restores(editor_app, page, network_log):
+def test_editor_changes_funding_then_restores(editor_app, page, network_log, tmp_path):
     base, data = editor_app
     initial = _files(data / "registry")
+    document = tmp_path / "suivi <CPTS> mars 2024.txt"
+    document.write_bytes("Pays de Vitré : financement ACI 2024 : 250 000 €\n".encode("utf-8"))
     page.goto(base + "/Editer", wait_until="commit")
     page.get_by_text("réservée aux éditeurs connectés").wait_for()
     assert page.get_by_label("CPTS", exact=True).count() == 0          # a visitor gets no control
@@ -107,10 +111,14 @@ def test_editor_changes_funding_then_restores(editor_app, page, network_log):
     _type(page, "Éditeur (qui publie le document) *", "ARS Bretagne")
     _type(page, "Date du document *", "01/03/2024")
     _type(page, "Adresse du document (lien)", "https://www.bretagne.ars.sante.fr/cpts")
+    upload = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    run_and_wait_for_rerun(page, lambda: upload.set_input_files(str(document)))
     publish = page.get_by_role("button", name="Publier la modification")
     publish.wait_for()
     run_and_wait_for_rerun(page, publish.click)
     page.get_by_text(re.compile(f"Publié par {EDITOR} : version 2")).wait_for()
+    kept = [p for p in (data / "registry" / "documents").iterdir() if p.read_bytes() == document.read_bytes()]
+    assert len(kept) == 1 and kept[0].suffix == ".txt"                # the file, beside the other documents
 
     card = page.context.new_page()
     text = _card_text(card, base, NEW_AMOUNT)
