@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from geo.formatting import plural
 from geo.mapdata import territory_colors
 from geo.registry import format_source
+from geo.scope import scope_of
 from geo.views.tables import commune_table
 from ui.cards import cpts_card
 from ui.data import get_atlas, get_map_data
@@ -23,6 +24,11 @@ atlas = get_atlas()
 S = st.session_state
 ids = [t.id for t in atlas.territories]
 KEY = "fiche_cpts"
+if not ids:   # a scope (geo/scope.py) the registry does not cover yet
+    st.title("Fiches CPTS")
+    st.info(f"Le registre ne décrit encore aucune CPTS {md(scope_of(atlas).de_nom)}. Choisissez un autre territoire "
+            "dans le panneau latéral, ou importez la liste de ses CPTS (page Importer).")
+    st.stop()
 
 # --- the URL decides (deep link), the list writes back to the URL ------------------------------
 wanted = st.query_params.get("cpts")

@@ -94,7 +94,7 @@ def _map_data(version: str) -> MapData:
     return build_map_data(atlas.communes, atlas.territories, region=region)
 
 
-def map_note(scope: Scope | None = None) -> str | None:
+def map_scope_note(scope: Scope | None = None) -> str | None:
     """What the map leaves out for a big scope (French, plain text), None when it draws every commune."""
     scope = scope or current_scope()
     atlas = get_atlas(scope)

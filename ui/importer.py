@@ -29,6 +29,7 @@ from geo.territories import build_territories
 
 from .auth import EditorRequired, require_editor, sign_in_panel
 from .data import get_atlas
+from .scope import current_scope
 from .importer_facts import document_fields, render_facts
 from .text import md
 
@@ -63,10 +64,16 @@ def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- page
 
 
+def _ars() -> str:
+    """« l'ARS Bretagne » for the scope shown (ui/scope.py), « une ARS » for France."""
+    scope = current_scope()
+    return "une ARS" if scope.is_france else f"l'ARS {md(scope.nom)}"
+
+
 def render(root: Path, backups: Path) -> None:
     st.title("Importer la liste régionale des CPTS")
     st.markdown(
-        "Chargez la liste des CPTS et de leurs communes tenue par l'ARS Bretagne — tableur **CSV** "
+        f"Chargez la liste des CPTS et de leurs communes tenue par {_ars()} — tableur **CSV** "
         "(séparateur « ; », « , » ou tabulation ; UTF-8 ou Windows-1252) ou **XLSX**, une ligne par commune "
         "avec le nom de la CPTS — ou la couche **GeoJSON** « CPTS et projets de CPTS » (Santégraphie, DGOS) — "
         "ou le **tableau de suivi des CPTS** (une ligne par CPTS : étapes et dates, population, financement, "
