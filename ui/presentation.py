@@ -23,6 +23,7 @@ import streamlit as st
 from geo.formatting import fr_int, plural
 from geo.views import facts
 from geo.views import presentation as room
+from geo.scope import scope_of
 from geo.views.registry_scope import partial_registry_line
 from ui.cards import no_cpts_notice
 from ui.data import get_atlas
@@ -48,10 +49,10 @@ PRESENTATION_CSS = """<style>
 .st-key-pres-panel h3 {font-size: clamp(1.35rem, 1.9vw, 2.1rem); padding: 0 0 0.25rem; line-height: 1.2}
 .st-key-pres-foot p {font-size: 0.8rem !important; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
     margin: 0; color: rgba(49, 51, 63, 0.75)}
-.cpts-tiles {display: grid; grid-template-columns: repeat(auto-fill, minmax(12.5rem, 1fr)); gap: 0.6rem}
+.cpts-tiles {display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.6rem}
 .cpts-tile {border: 1px solid #d6d9e0; border-radius: 0.5rem; padding: 0.45rem 0.7rem; background: #fafbfc}
 .cpts-tile .lab {font-size: clamp(0.9rem, 0.95vw, 1.1rem); color: #31333f; line-height: 1.25}
-.cpts-tile .val {font-size: clamp(1.5rem, 2vw, 2.5rem); font-weight: 700; line-height: 1.15; color: #0e1117}
+.cpts-tile .val {font-size: clamp(1.4rem, 2.1vw, 2.6rem); font-weight: 700; line-height: 1.15; color: #0e1117}
 .cpts-tile .tag {line-height: 1.2}
 .cpts-tile .note {font-size: 0.8rem; color: #5c5f6a}
 .cpts-badge {display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0 0.4rem; border-radius: 0.3rem}
@@ -97,7 +98,7 @@ def header(atlas, select: Callable[[str], None]) -> None:
              else plural(len(ids), "CPTS cartographiée", "CPTS cartographiées"))
     with st.container(key="pres-head"):
         c1, c2, c3, c4, c5 = st.columns([0.36, 0.31, 0.12, 0.11, 0.10], vertical_alignment="center")
-        c1.title("CPTS de Bretagne", anchor=False)
+        c1.title(f"CPTS {scope_of(atlas).de_nom}", anchor=False)
         c2.markdown(f"{where} · **ordre : {room.ORDER_LABEL}** · touches ← →")
         c3.button("◀ Précédente", key=PREV_KEY, on_click=step_cpts, args=(-1, select), use_container_width=True,
                   disabled=not ids)
