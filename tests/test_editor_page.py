@@ -118,6 +118,7 @@ def test_editor_changes_vitre_funding_with_a_new_source(env):
                                                    "text/plain"))
     at = at.run()
     assert not at.exception
+    assert not any("citation introuvable" in w.value for w in at.warning), texts(at)  # it is in the file
     changes = next(d.value for d in at.dataframe if "Champ" in d.value.columns)
     row = changes[changes["Champ"] == "Financement n° 1 › montant"].iloc[0]
     assert (row["Avant"], row["Après"]) == ("196\u202f875", "250\u202f000")

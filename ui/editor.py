@@ -18,7 +18,9 @@ import streamlit as st
 import yaml
 
 from geo.registry import RegistryError, load_registry
-from geo.registry.edit import IDENTITY, assign_sources, changed_keys, check_doc, cpts_yaml, free_id, plain
+from geo.registry.documents import DocumentError, read_document
+from geo.registry.edit import (IDENTITY, assign_sources, changed_keys, check_doc, citation_warnings, cpts_yaml,
+                               free_id, plain)
 from geo.registry.edit import dump as yaml_dump
 from geo.registry.edit_diff import field_changes
 from geo.registry.edit_form import from_form, label_of, to_form, field_specs
@@ -166,6 +168,8 @@ def _draft(base: Base, source: SourceChoice, registry, taken: set[str]) -> Draft
             errors.setdefault(p.path, []).append(p.message)
         elif (p.path, p.message) not in before:
             warnings.append(f"{field_label(p.path)} : {p.message}")
+    for path, message in citation_warnings(base.doc, final, _texts(registry, source)):
+        warnings.append(f"{field_label(path)} : {message}")
     changed = changed_keys(base.doc, final)
     if not changed:
         return Draft(None, final, errors, warnings, notes)
@@ -178,6 +182,22 @@ def _draft(base: Base, source: SourceChoice, registry, taken: set[str]) -> Draft
     plan = EditPlan(cid, text, base.sha, libelle, source.entry if new_source else None,
                     document_files(registry.root, source.new) if new_source else {})
     return Draft(plan, final, errors, warnings, notes)
+
+
+def _texts(registry, source: SourceChoice):
+    """source id -> the text of its document (None when it has none readable: a PDF, a link only)."""
+    def text(sid: str) -> str | None:
+        if source.new is not None and sid == source.source_id:
+            data = source.new.data
+            try:
+                return data.decode("utf-8") if data and b"\x00" not in data[:4096] else None
+            except UnicodeDecodeError:
+                return None
+        try:
+            return read_document(registry, sid)
+        except DocumentError:
+            return None
+    return text
 
 
 def _preview(root: Path, backups: Path, base: Base, draft: Draft) -> None:

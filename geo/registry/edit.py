@@ -20,11 +20,12 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from .checks import check_cpts, taille_for
+from .citations import normalize_text
 from .edit_form import field_specs
 from .models import Cpts, Registry
 from .problems import Findings, Problem
@@ -32,7 +33,7 @@ from .validation import validate
 from .yaml_write import _Dumper, replace_block
 
 __all__ = ["IDENTITY", "plain", "read_cpts", "assign_sources", "cpts_yaml", "new_cpts", "free_id", "check_doc",
-           "changed_keys", "slug"]
+           "changed_keys", "slug", "citation_warnings"]
 
 #: Top-level keys edited together as « Identité » (they cite no source: the model has no place for one).
 IDENTITY = ("nom", "nom_connu", "departements", "notes")
@@ -215,3 +216,36 @@ def check_doc(data: dict, cpts_id: str, registry: Registry, extra_sources: set[s
     if item is not None:
         check_cpts(item, cpts_id, findings, lambda pop: taille_for(registry.tailles_aci, pop))
     return findings.problems
+
+
+def _cited(value: Any, path: str, source: str | None, out: list[tuple[str, str, str]]) -> None:
+    """(path, source id, citation) of every quoted fact; a block's source covers its items (missions)."""
+    if isinstance(value, dict):
+        source = value.get("source") if isinstance(value.get("source"), str) else source
+        if isinstance(value.get("citation"), str) and source:
+            out.append((f"{path}.citation" if path else "citation", source, value["citation"]))
+        for k, v in value.items():
+            _cited(v, f"{path}.{k}" if path else k, source, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _cited(v, f"{path}[{i}]", source, out)
+
+
+def citation_warnings(old: dict, new: dict, texts: Callable[[str], str | None]) -> list[tuple[str, str]]:
+    """(path, French message) for each citation added or changed by the edit that is not, as written,
+    in its source document's text (``texts(source id)``: the text, None when the document has none).
+    Compared as the registry's citation check does (normalize_text)."""
+    before: list[tuple[str, str, str]] = []
+    after: list[tuple[str, str, str]] = []
+    _cited(plain(old), "", None, before)
+    _cited(plain(new), "", None, after)
+    known = {(s, c) for _, s, c in before}
+    out = []
+    for path, source, citation in after:
+        if (source, citation) in known:
+            continue
+        text = texts(source)
+        if text is not None and normalize_text(citation) not in normalize_text(text):
+            out.append((path, "citation introuvable telle quelle dans le texte du document source : "
+                              "recopier le passage exact (ou vérifier la source choisie)"))
+    return out

@@ -91,7 +91,7 @@ def test_editor_changes_funding_then_restores(editor_app, page, network_log, tmp
     base, data = editor_app
     initial = _files(data / "registry")
     document = tmp_path / "suivi <CPTS> mars 2024.txt"
-    document.write_bytes("Pays de Vitré : financement ACI 2024 : 250 000 €\n".encode("utf-8"))
+    document.write_bytes("Pays de Vitré — Financement ACI 2024 : 250 000 €\n".encode("utf-8"))
     page.goto(base + "/Editer", wait_until="commit")
     page.get_by_text("réservée aux éditeurs connectés").wait_for()
     assert page.get_by_label("CPTS", exact=True).count() == 0          # a visitor gets no control

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from geo.registry import history, load_registry
-from geo.registry.edit import assign_sources, check_doc, cpts_yaml, new_cpts, plain, read_cpts
+from geo.registry.edit import assign_sources, check_doc, citation_warnings, cpts_yaml, new_cpts, plain, read_cpts
 from geo.registry.edit_perimeter import resolve_perimeter, with_codes
 from geo.registry.edit_publish import EditPlan, destructive, file_sha, publish_edit
 from geo.registry.edit_sources import NewSource, append_source, check_source, document_files, source_entry, source_id
@@ -197,3 +197,17 @@ def test_new_cpts_with_its_perimeter_codes(root, backups, matcher):
     assert load_registry(root).get("pays-de-broceliande").perimetre.codes_insee == ["35188", "35133", "35040"]
     with pytest.raises(PublishError, match="créée entre-temps"):   # the same creation again: refused
         publish_edit(root, plan, editeur="Agnès", backups=backups)
+
+
+def test_a_citation_not_in_its_document_is_said(root):
+    from geo.registry.documents import read_document
+    registry = load_registry(root)
+    _, old = read_cpts(root, VITRE)
+    new = yaml.safe_load(yaml.safe_dump(old, allow_unicode=True))
+    new["financement"][0]["citation"] = "un financement de 250 000 euros"         # not in the press release
+    new["professionnels"][0]["citation"] = "Plus de 60 professionnels de santé libéraux,\nhospitaliers"  # it is
+    new["missions"]["prevention"].append({"action": "Vaccination", "citation": "une phrase inventée"})
+    got = dict(citation_warnings(old, new, lambda sid: read_document(registry, sid)))
+    assert set(got) == {"financement[0].citation", "missions.prevention[4].citation"}
+    assert "introuvable telle quelle" in got["financement[0].citation"]
+    assert citation_warnings(old, new, lambda sid: None) == []                     # no text: nothing to check
