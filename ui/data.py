@@ -29,7 +29,9 @@ from geo.formatting import plural
 from geo.mapdata import MapData, build_map_data
 from geo.paths import REGISTRY_DIR, REPO_ROOT
 from geo.scope import Scope, drawn_region, get_scope
+from geo.tiles_mapdata import tile_map_data
 
+from .map_tiles import tiles_for
 from .scope import current_scope
 
 
@@ -90,6 +92,8 @@ def _atlas(version: str) -> Atlas:
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=4)
 def _map_data(version: str) -> MapData:
     atlas = _atlas(version)
+    if tiles_for(atlas.scope or _scope_of(version)) is not None:  # drawn from vector tiles (ui/map_tiles.py)
+        return tile_map_data(atlas.communes, atlas.territories)
     region = drawn_region(atlas.scope or _scope_of(version), len(atlas.communes))
     return build_map_data(atlas.communes, atlas.territories, region=region)
 
@@ -98,7 +102,7 @@ def map_scope_note(scope: Scope | None = None) -> str | None:
     """What the map leaves out for a big scope (French, plain text), None when it draws every commune."""
     scope = scope or current_scope()
     atlas = get_atlas(scope)
-    if drawn_region(scope, len(atlas.communes)) != "":
+    if drawn_region(scope, len(atlas.communes)) != "" or tiles_for(scope) is not None:
         return None
     return (f"{scope.nom} : {plural(len(atlas.communes), 'commune')} — la carte ne dessine que celles des "
             "CPTS documentées. Cherchez une autre commune dans le panneau latéral (nom, code postal, code INSEE) "
