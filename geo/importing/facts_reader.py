@@ -21,7 +21,8 @@ from .errors import ImportFileError
 from .facts_columns import FactColumn, detect_fact_columns, is_facts_header
 from .limits import ImportLimits, mega, too_many
 from .scan import scan_xlsx
-from .table import _DELIMS, Table, _strip_trailing_empty
+from ..registry.table_text import sniff_delimiter
+from .table import Table, _strip_trailing_empty
 from .values import _is_empty, clean_cell
 from .xlsx_reader import MAX_XLSX_UNCOMPRESSED, _XLSX_FULL_MODE_CELLS, _XLSX_FULL_MODE_LIMIT
 
@@ -123,8 +124,7 @@ def _load_csv(data: bytes, limits: ImportLimits) -> tuple[list[Sheet], str]:
         raise ImportFileError("Fichier vide : aucune ligne à importer.")
     if text.count("\n") + 1 > limits.max_rows:
         raise ImportFileError(too_many("lignes", limits.max_rows))
-    first = next((ln for ln in text[:20000].splitlines() if ln.strip()), "")
-    delim = max(_DELIMS, key=first.count)
+    delim = sniff_delimiter(text)  # the rule of the document text (table_text.py): same cells cited
     return [Sheet(None, _csv_records(text, delim, max_cells=limits.max_cells))], decoded.label
 
 
@@ -229,9 +229,7 @@ def looks_like_facts(data: bytes, name: str = "") -> bool:
             return False
         else:
             text = decode(data[:200_000]).text
-            first = next((ln for ln in text[:20000].splitlines() if ln.strip()), "")
-            delim = max(_DELIMS, key=first.count)
-            sheets = [Sheet(None, _csv_records(text, delim, limit=_HEADER_SEARCH * 2))]
+            sheets = [Sheet(None, _csv_records(text, sniff_delimiter(text), limit=_HEADER_SEARCH * 2))]
     except (ImportFileError, Exception):  # noqa: BLE001 - the perimeter import will say what is wrong
         return False
     for s in sheets:

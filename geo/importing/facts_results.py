@@ -103,7 +103,6 @@ class FactsCpts:
     registry_nom: str | None = None
     facts: list[FactChange] = field(default_factory=list)
     blocks: dict[str, Any] = field(default_factory=dict)   # top-level YAML key -> new value (publication)
-    document: dict | None = None  # a new CPTS: its whole YAML data (without perimetre when the commune sheet has it)
     blocking: bool = False
 
     @property

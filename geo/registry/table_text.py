@@ -73,12 +73,22 @@ def _decode(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def sniff_delimiter(text: str) -> str:
+    """The separator (« ; », « , », tab or « | ») that splits the first 30 non-empty lines into the most
+    cells: a title line above the table (« Suivi des CPTS, ARS Bretagne ») does not decide alone. The
+    tracking-table import uses the same rule, so a cited cell is the same cell here."""
+    lines = [ln for ln in text[:50_000].splitlines() if ln.strip()][:30]
+    sample = "\n".join(lines)
+
+    def cells(d: str) -> int:
+        return sum(len(r) for r in csv.reader(io.StringIO(sample), delimiter=d, strict=False))
+    return max(";,\t|", key=cells)
+
+
 def csv_lines(data: bytes) -> list[tuple[int, list[str]]]:
-    """(line number of the record's first line, cells) of a CSV document (separator sniffed from its
-    first line: « ; », « , », tab or « | »)."""
+    """(line number of the record's first line, cells) of a CSV document (separator: sniff_delimiter)."""
     text = _decode(data)
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delim = max(";,\t|", key=first.count)
+    delim = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
     out, prev = [], 0
     for rec in reader:
@@ -125,4 +135,4 @@ def read_table_text(path: Path) -> str:
 
 
 __all__ = ["TABULAR_SUFFIXES", "is_tabular", "column_letter", "cell_display", "cell_place", "cell_citation",
-           "csv_lines", "sheets_of", "table_text", "read_table_text"]
+           "sniff_delimiter", "csv_lines", "sheets_of", "table_text", "read_table_text"]
