@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from geo.registry import RegistryError, load_registry
 from geo.registry.documents import DocumentError, read_document
 from geo.registry.edit import (IDENTITY, assign_sources, changed_keys, check_doc, citation_warnings, cpts_yaml,
-                               free_id, plain)
+                               free_id, load_yaml, plain)
 from geo.registry.edit import dump as yaml_dump
 from geo.registry.edit_diff import field_changes
 from geo.registry.edit_form import from_form, label_of, to_form, field_specs
@@ -66,7 +65,7 @@ def render(root: Path, backups: Path) -> None:
     if S.get("ed_done"):
         st.success(md(S.pop("ed_done")))
     try:
-        registry = load_registry(root)
+        registry = _registry(str(root), _stamp(root))
     except RegistryError as e:
         st.error("Le registre actuel est invalide : modification impossible.\n\n" + md(e))
         return
@@ -99,6 +98,25 @@ def render(root: Path, backups: Path) -> None:
     _preview(root, backups, base, draft)
 
 
+def _stamp(root: Path) -> tuple:
+    """Changes when a registry file changes (a publication swaps cpts/: new inode)."""
+    files = [root / "sources.yaml", root / "context.yaml", root / "cpts", *sorted((root / "cpts").glob("*.yaml"))]
+    return tuple((p.name, s.st_ino, s.st_mtime_ns, s.st_size) for p in files if (s := _stat(p)) is not None)
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _registry(root: str, stamp: tuple):
+    """The registry, read again only when one of its files changed (every widget change reruns the page)."""
+    return load_registry(Path(root))
+
+
 def _section_label(key: str) -> str:
     if key == IDENT:
         return "Identité (nom, départements, notes)"
@@ -120,7 +138,7 @@ def _base(root: Path, cid: str) -> Base:
     else:
         path = root / "cpts" / f"{cid}.yaml"
         text = path.read_text(encoding="utf-8")
-        doc = yaml.safe_load(text) or {}
+        doc = load_yaml(text) or {}
         base = Base(cid, text, doc, file_sha(path), to_form(Cpts, doc))
     S["ed_base"] = base
     return base

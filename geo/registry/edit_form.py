@@ -16,6 +16,7 @@ import dataclasses
 import itertools
 import typing
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator
@@ -114,9 +115,11 @@ def _leaf(name: str, tp) -> Leaf:
     return Leaf(name, "text", optional)
 
 
-def field_specs(cls) -> list[Leaf]:
-    """The form fields of a model class, in the order its YAML files write them."""
-    return [_leaf(name, tp) for name, tp in _fields(cls).items()]
+@lru_cache(maxsize=None)
+def field_specs(cls) -> tuple[Leaf, ...]:
+    """The form fields of a model class, in the order its YAML files write them (computed once per
+    class: reading the type hints is the slow part of a form)."""
+    return tuple(_leaf(name, tp) for name, tp in _fields(cls).items())
 
 
 # Labels of the form where the findings' labels (labels.FIELD_LABELS) say too little for a field.
@@ -297,6 +300,6 @@ def from_form(cls, tree: dict, path: str = "") -> tuple[dict, list[tuple[str, st
     return {k: data[k] for k in order}, errors
 
 
-def cpts_sections() -> list[Leaf]:
+def cpts_sections() -> tuple[Leaf, ...]:
     """The top-level fields of a CPTS file, the way the editor groups them."""
     return field_specs(Cpts)

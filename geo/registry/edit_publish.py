@@ -19,9 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import history, history_diff
+from .edit import load_yaml
 from .edit_sources import append_source
 from .files import STAGING_PREFIX, backup, clean_stale, copy_tree, os_error_fr, registry_lock
 from .labels import field_label, file_label
@@ -82,8 +81,8 @@ def destructive(root: Path, plan: EditPlan, diff: dict | None = None) -> list[st
     diff = preview_edit(root, plan) if diff is None else diff
     out = history_diff.removals(diff)
     if plan.new_text is not None and (Path(root) / plan.rel).is_file():
-        before = yaml.safe_load((Path(root) / plan.rel).read_text(encoding="utf-8")) or {}
-        after = yaml.safe_load(plan.new_text) or {}
+        before = load_yaml((Path(root) / plan.rel).read_text(encoding="utf-8")) or {}
+        after = load_yaml(plan.new_text) or {}
         if history_diff._communes(before) and not history_diff._communes(after):
             out.append(f"« {after.get('nom', plan.cpts_id)} » n'a plus aucune commune (périmètre vidé)")
     return out
@@ -115,7 +114,7 @@ def _check_conflicts(root: Path, plan: EditPlan) -> None:
         raise PublishError(f"La CPTS « {plan.cpts_id} » {what} (autre publication) : rien n'a été écrit ; "
                            "rechargez la page pour repartir de son état actuel.", PublishError.CONFLICT)
     if plan.source_entry is not None:
-        data = yaml.safe_load((root / "sources.yaml").read_text(encoding="utf-8")) or {}
+        data = load_yaml((root / "sources.yaml").read_text(encoding="utf-8")) or {}
         ids = {s.get("id") for s in data.get("sources") or [] if isinstance(s, dict)}
         if plan.source_entry["id"] in ids:
             raise PublishError(f"Une source « {plan.source_entry['id']} » a été ajoutée entre-temps : rien n'a été "

@@ -19,11 +19,12 @@ import yaml
 from ..formatting import plural
 
 Reader = Callable[[str], bytes]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10 times faster
 
 
 def _yaml(read: Reader, rel: str) -> Any:
     try:
-        return yaml.safe_load(read(rel).decode("utf-8"))
+        return yaml.load(read(rel).decode("utf-8"), Loader=_LOADER)  # noqa: S506 - a SafeLoader
     except Exception:  # a broken file never stops the history: shown as a changed file
         return None
 
