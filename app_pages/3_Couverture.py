@@ -1,4 +1,5 @@
-"""Couverture: how much of Brittany the documented CPTS cover (computed), beside the sources' figures."""
+"""Couverture: how much of the scope (a région, Brittany by default, or France) the documented CPTS cover
+(computed), beside the sources' figures."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.formatting import fr_date, fr_int, fr_pct, plural
-from geo.views.coverage import (DEPARTEMENTS_BRETAGNE, communes_outside, context_rows, coverage_table,
-                                filter_communes, scope_view, signature_timeline)
-from geo.views.region_split import REGION_BRETAGNE, coverage_note, region_split
+from geo.scope import scope_of
+from geo.views.coverage import (communes_outside, context_rows, coverage_table, filter_communes, scope_view,
+                                signature_timeline)
+from geo.views.region_split import coverage_note, region_split
+from geo.views.registry_scope import known_cpts_sentence
 from geo.views.timeline import covered_at
 from ui.data import get_atlas, get_layer_urls, get_map_data
 from ui.map import build_base_map
@@ -26,28 +29,33 @@ reg = atlas.registry
 Col = st.column_config
 mapped = [t for t in atlas.territories if t.perimetre_connu]
 
-st.title("Couverture de la Bretagne")
+# The scope (geo/scope.py, chosen in the sidebar): a région and its départements, or France.
+here = scope_of(atlas)
+REGION = None if here.is_france else here.code
+PLAIN = "France" if here.is_france else here.nom      # as the sources name it (context figures' perimetre)
+DEPS = [d for d in (sorted(set(atlas.communes["departement"])) if here.is_france else here.departements)
+        if (atlas.communes["departement"] == d).any()]
+
+st.title(f"Couverture {here.de_article}")
 partial_registry_caption(atlas)
-cov = coverage_table(atlas.communes, atlas.territories)
-rec = reg.context_figure("bretagne-cpts-reconnues-2024")
-proj = reg.context_figure("bretagne-projets-2024")
+cov = coverage_table(atlas.communes, atlas.territories, REGION, PLAIN, DEPS, code=here.code)
+known = known_cpts_sentence(atlas)
 st.warning(
     f"**Minimum des CPTS documentées, pas couverture réelle.** Les chiffres calculés ci-dessous ne comptent que les "
     f"{len(mapped)} CPTS dont les documents sources du registre décrivent le périmètre ({len(atlas.territories)} CPTS "
     "connues du registre)"
-    + (f", alors que la Bretagne comptait {fr_int(rec.valeur)} CPTS reconnues et {fr_int(proj.valeur)} projets le "
-       f"{fr_date(rec.date)}" if rec and proj else "")
+    + (f", alors que {md(known)}" if known else "")
     + ". Le registre est incomplet : la couverture calculée est une borne basse.")
 
 # --- computed vs declared --------------------------------------------------------------------
 scope_names = {r.code: r.territoire for r in cov.itertuples()}
-plain_names = {"53": "Bretagne"} | {
-    d: atlas.communes.loc[atlas.communes["departement"] == d, "departement_nom"].iloc[0] for d in DEPARTEMENTS_BRETAGNE}
+plain_names = {here.code: PLAIN} | {
+    d: atlas.communes.loc[atlas.communes["departement"] == d, "departement_nom"].iloc[0] for d in DEPS}
 declared = context_rows(reg, plain_names.values())
 
 st.subheader("Calculé et déclaré, territoire par territoire")
 outside_note = coverage_note(region_split({c for t in mapped for c in t.codes}, atlas.communes, atlas.territories,
-                                          REGION_BRETAGNE), "de Bretagne")
+                                          REGION), here.de_nom)
 lines = []
 for r in cov.itertuples():
     if r.communes_dans_cpts:
@@ -67,7 +75,7 @@ for r in cov.itertuples():
                  + " ; ".join(f"{md(d['libelle'])} : **{md(d['valeur'])}**" for d in ds) + " :blue-badge[déclaré]")
     if not src:
         text += "\n  - Aucun chiffre des sources du registre pour ce territoire."
-    if r.code == REGION_BRETAGNE and outside_note:   # why the home map gives a larger figure, computed
+    if r.code == here.code and outside_note:   # why the home map gives a larger figure, computed
         text += f"\n  - {md(outside_note)}"
     lines.append(text)
 st.markdown("\n".join(lines))
@@ -103,10 +111,10 @@ text_table(dec, {"perimetre": "Territoire", "libelle": "Chiffre", "valeur": "Val
 # --- communes outside ------------------------------------------------------------------------
 st.header("Communes hors des CPTS documentées")
 scope = st.segmented_control("Territoire", options=list(scope_names), format_func=lambda k: md(scope_names[k]),
-                             default="53",
-                             key="couv_scope") or "53"
-outside = communes_outside(atlas.communes, atlas.territories, None if scope == "53" else scope)
-center, zoom = scope_view(atlas.communes, scope)
+                             default=here.code,
+                             key="couv_scope") or here.code
+outside = communes_outside(atlas.communes, atlas.territories, None if scope == here.code else scope, REGION)
+center, zoom = scope_view(atlas.communes, scope, REGION, whole=here.code)
 st_folium(build_base_map(get_map_data(), get_layer_urls()), key="couv-carte", height=540,
           use_container_width=True, returned_objects=[], center=center, zoom=zoom)
 st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce qui ne veut pas dire « sans CPTS »).")
@@ -124,9 +132,9 @@ frame(
 
 # --- signatures over time --------------------------------------------------------------------
 st.header("Signatures au fil du temps")
-tl = signature_timeline(atlas.communes, atlas.territories)
-st.markdown("Population bretonne des périmètres documentés, cumulée à chaque signature d'un accord conventionnel "
-            "interprofessionnel (ACI). Dates : jalons des documents sources :blue-badge[déclaré] ; population : "
+tl = signature_timeline(atlas.communes, atlas.territories, REGION)
+st.markdown(f"Population {md(here.de_nom)} dans les périmètres documentés, cumulée à chaque signature d'un accord "
+            "conventionnel interprofessionnel (ACI). Dates : jalons des documents sources :blue-badge[déclaré] ; population : "
             "INSEE, populations légales 2023, communes comptées une fois :green-badge[calculé].")
 if tl.empty:
     st.info("Aucune date de signature dans les sources du registre.")
@@ -171,8 +179,8 @@ else:
     if notes:
         st.caption(" — ".join(notes) + ".")
     today = covered_at(dt.date.today(), atlas.territories, atlas.communes)
-    tl_note = coverage_note(region_split(today.codes, atlas.communes, atlas.territories, REGION_BRETAGNE), "de Bretagne",
-                            page="l'évolution dans le temps de la carte de l'accueil")
+    tl_note = coverage_note(region_split(today.codes, atlas.communes, atlas.territories, REGION), here.de_nom,
+                            page="l'évolution dans le temps de la page Carte")
     if tl_note:   # the cumulated population above is the region's; the home map's timeline counts more
         st.caption(md(tl_note))
 

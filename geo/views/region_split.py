@@ -67,7 +67,7 @@ def map_note(split: RegionSplit, region_de: str = "de Bretagne", page: str = "la
             f"{fr_int(split.inside)}.")
 
 
-def coverage_note(split: RegionSplit, region_de: str = "de Bretagne", page: str = "la carte de l'accueil") -> str | None:
+def coverage_note(split: RegionSplit, region_de: str = "de Bretagne", page: str = "la page Carte") -> str | None:
     """Said on the Couverture page beside its regional figure; None when nothing lies outside.
     Holds names from files: escape it before any Markdown."""
     if not split.n_outside:

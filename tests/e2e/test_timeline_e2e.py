@@ -4,10 +4,13 @@
   sentence under the map (« CPTS signées au 9 octobre 2024 » / « Au 9 octobre 2024 : … »);
 - the home map and the Couverture page say why their covered populations differ (the communes
   of the documented CPTS outside the region), with the computed figures.
+
+Set E2E_SHOTS_DIR to keep the screenshots.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import pytest
@@ -69,6 +72,7 @@ def test_legend_title_follows_the_chosen_date(open_map, page, network_log, rerun
         page.frame_locator(FOLIUM_IFRAME).last.locator(".cpts-legend summary").click()
     assert legend.locator(".cpts-legend-title").is_visible()
     assert legend.locator(".cpts-legend-title").text_content() == f"CPTS signées au {day}"
+    _shot(page, "timeline", viewport)
     assert not network_log.page_errors, network_log.page_errors
     network_log.assert_only_local()
 
@@ -88,9 +92,18 @@ def test_home_and_couverture_say_why_their_populations_differ(open_map, page, ne
     bzh.first.wait_for(timeout=60_000)
     text = bzh.first.text_content()
     assert f"({m['inside']} habitants)" in text
-    assert f"la carte de l'accueil donne donc {m['population']} habitants ({m['inside']} + {m['outside']})" in text
+    assert f"la page Carte donne donc {m['population']} habitants ({m['inside']} + {m['outside']})" in text
     t = figures["today"]
     assert page.locator(MAIN).get_by_text(re.compile(
-        f"l'évolution dans le temps de la carte de l'accueil donne donc {t['population']} habitants "
+        f"l'évolution dans le temps de la page Carte donne donc {t['population']} habitants "
         f"\\({t['inside']} \\+ {t['outside']}\\)")).count() == 1
+    bzh.first.scroll_into_view_if_needed()
+    _shot(page, "couverture", viewport)
     network_log.assert_only_local()
+
+
+def _shot(page, name: str, viewport: dict) -> None:
+    """E2E_SHOTS_DIR keeps the screenshots (F-<name>-<size>.png)."""
+    where = os.environ.get("E2E_SHOTS_DIR")
+    if where:
+        page.screenshot(path=os.path.join(where, f"F-{name}-{viewport['width']}x{viewport['height']}.png"))
