@@ -76,6 +76,18 @@ def _fold(text: str) -> str:
 _ARTICLES = {"Grand Est": "du", "Centre-Val de Loire": "du", "Hauts-de-France": "des", "Pays de la Loire": "des"}
 
 
+def _de_article(nom: str) -> str:
+    art = _ARTICLES.get(nom)
+    if art:
+        return f"{art} {nom}"
+    if nom.startswith("La ") or nom in _NO_ARTICLE:
+        return "de " + nom
+    return ("de l'" if _fold(nom)[:1] in "aeiouy" else "de la ") + nom
+
+
+_NO_ARTICLE = {"Mayotte"}
+
+
 def _de(nom: str) -> str:
     art = _ARTICLES.get(nom)
     if art:
@@ -125,6 +137,20 @@ class Scope:
     def de_nom(self) -> str:
         """« de Bretagne », « d'Occitanie », « des Pays de la Loire », « de France »."""
         return "de France" if self.is_france else _de(self.nom)
+
+    @property
+    def de_article(self) -> str:
+        """« de la Bretagne », « de l'Occitanie », « du Grand Est », « de la France » (a title: « Couverture … »)."""
+        return "de la France" if self.is_france else _de_article(self.nom)
+
+    @property
+    def le_nom(self) -> str:
+        """« la Bretagne », « l'Occitanie », « le Grand Est », « les Hauts-de-France », « La Réunion »."""
+        d = self.de_article
+        for prefix, article in (("de la ", "la "), ("de l'", "l'"), ("du ", "le "), ("des ", "les "), ("de ", "")):
+            if d.startswith(prefix):
+                return article + d[len(prefix):]
+        return d
 
     @property
     def label(self) -> str:

@@ -114,3 +114,38 @@ def test_scope_referential_is_the_file_it_names(multi):
     assert isinstance(s, Scope)
     communes = load_communes(s.communes_path)
     assert set(communes["departement"]) == {"13"} and len(communes) == 119
+
+
+def test_titles_name_the_scope():
+    assert [get_scope(c, root=DATA).de_article for c in ("53", "76", "44", "32", "04", "06", "france")] == [
+        "de la Bretagne", "de l'Occitanie", "du Grand Est", "des Hauts-de-France", "de La Réunion", "de Mayotte",
+        "de la France"]
+
+
+def test_coverage_follows_the_scope(multi):
+    from geo.views.coverage import communes_outside, coverage_table
+
+    paca = Atlas.load(scope=get_scope("93", root=multi))
+    cov = coverage_table(paca.communes, paca.territories, "93", "Provence-Alpes-Côte d'Azur", ["13"]).set_index("code")
+    assert list(cov.index) == ["93", "13"] and cov.loc["93", "communes"] == 119
+    assert cov.loc["93", "communes_dans_cpts"] == 0 and cov.loc["93", "population"] == cov.loc["13", "population"]
+    assert len(communes_outside(paca.communes, paca.territories, None, "93")) == 119
+    france = Atlas.load(scope=get_scope("france", root=multi))
+    deps = sorted(set(france.communes["departement"]))
+    cov = coverage_table(france.communes, france.territories, None, "France", deps, code="france").set_index("code")
+    bzh = coverage_table(france.communes, france.territories).set_index("code")    # default: Bretagne
+    assert cov.loc["france", "communes"] == len(france.communes)
+    assert cov.loc["france", "communes_dans_cpts"] == bzh.loc["53", "communes_dans_cpts"] + sum(
+        cov.loc[d, "communes_dans_cpts"] for d in ("44", "50", "53"))        # Redon's communes in Loire-Atlantique count
+
+
+def test_context_figures_are_the_scope_s_own(multi):
+    from geo.views.registry_scope import known_cpts_sentence, partial_registry_line
+
+    bzh, paca, france = (Atlas.load(scope=get_scope(c, root=multi)) for c in ("53", "93", "france"))
+    assert known_cpts_sentence(bzh) == "la Bretagne comptait 29 CPTS reconnues et 8 projets le 16 avril 2024"
+    assert known_cpts_sentence(france) == "la France comptait 573 CPTS le 16 avril 2024"
+    assert known_cpts_sentence(paca) is None and partial_registry_line(paca) is None   # no Breton count in PACA
+    assert partial_registry_line(france).endswith("sur 573 connues en 2024")
+    assert [get_scope(c, root=DATA).le_nom for c in ("53", "76", "44", "32", "france")] == [
+        "la Bretagne", "l'Occitanie", "le Grand Est", "les Hauts-de-France", "la France"]

@@ -31,15 +31,25 @@ def owners_by_commune(territories: list[Territory]) -> dict[str, list[Territory]
     return out
 
 
-def coverage_table(communes: pd.DataFrame, territories: list[Territory]) -> pd.DataFrame:
-    """Brittany, then each of its départements: communes and population inside at least one
-    documented CPTS and outside (a commune in two CPTS counts once). Computed from the referential."""
+def _in_region(communes: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    return communes if region is None else communes[communes["region"] == region]
+
+
+def coverage_table(communes: pd.DataFrame, territories: list[Territory], region: str | None = REGION_BRETAGNE,
+                   nom: str = "Bretagne", departements: Iterable[str] = DEPARTEMENTS_BRETAGNE,
+                   code: str | None = None) -> pd.DataFrame:
+    """The région (geo/scope.py; ``region=None``: every commune, France), then each of its
+    ``departements``: communes and population inside at least one documented CPTS and outside (a
+    commune in two CPTS counts once). Computed from the referential. The first row's code is
+    ``code`` (default: the région's code)."""
     owners = owners_by_commune(territories)
-    bzh = communes[communes["region"] == REGION_BRETAGNE]
+    bzh = _in_region(communes, region)
     inside = bzh["code"].isin(owners.keys())
     pop = bzh["population"].fillna(0).astype("int64")
-    scopes = [("53", "Bretagne", pd.Series(True, index=bzh.index))]
-    for dep in DEPARTEMENTS_BRETAGNE:
+    departements = tuple(departements)
+    whole = code or region or "france"
+    scopes = [(whole, nom, pd.Series(True, index=bzh.index))]
+    for dep in departements:
         mask = bzh["departement"] == dep
         name = bzh.loc[mask, "departement_nom"].iloc[0] if mask.any() else dep
         scopes.append((dep, f"{name} ({dep})", mask))
@@ -55,16 +65,19 @@ def coverage_table(communes: pd.DataFrame, territories: list[Territory]) -> pd.D
             "communes_dans_cpts": n_in, "communes_hors_cpts": n_out, "communes": n_in + n_out,
             "population_dans_cpts": p_in, "population_hors_cpts": p_out, "population": total,
             "part_population_pct": (100.0 * p_in / total) if total else None,
-            "cpts": sum(1 for t in territories if t.perimetre_connu and (code == "53" and any(
-                d in DEPARTEMENTS_BRETAGNE for d in t.departements) or code in t.departements)),
+            "cpts": sum(1 for t in territories if t.perimetre_connu and (code == whole and any(
+                d in departements for d in t.departements) or code in t.departements)),
         })
     return pd.DataFrame(rows)
 
 
-def communes_outside(communes: pd.DataFrame, territories: list[Territory], departement: str | None = None) -> pd.DataFrame:
-    """The Breton communes in no documented CPTS (optionally one département), largest first."""
+def communes_outside(communes: pd.DataFrame, territories: list[Territory], departement: str | None = None,
+                     region: str | None = REGION_BRETAGNE) -> pd.DataFrame:
+    """The communes of the région (None: all) in no documented CPTS (optionally one département),
+    largest first."""
     owners = owners_by_commune(territories)
-    bzh = communes[(communes["region"] == REGION_BRETAGNE) & ~communes["code"].isin(owners.keys())]
+    bzh = _in_region(communes, region)
+    bzh = bzh[~bzh["code"].isin(owners.keys())]
     if departement:
         bzh = bzh[bzh["departement"] == departement]
     out = pd.DataFrame({
@@ -87,11 +100,18 @@ def filter_communes(df: pd.DataFrame, query: str) -> pd.DataFrame:
     return df[mask]
 
 
-def scope_view(communes: pd.DataFrame, code: str) -> tuple[tuple[float, float], float]:
-    """(center lat/lon, zoom) showing Brittany (``"53"``) or one département on the map."""
-    sub = communes[communes["region"] == code] if code == REGION_BRETAGNE else communes[communes["departement"] == code]
+def scope_view(communes: pd.DataFrame, code: str, region: str | None = REGION_BRETAGNE,
+               whole: str | None = None) -> tuple[tuple[float, float], float]:
+    """(center lat/lon, zoom) showing the région (``code == whole``, default the région's code;
+    ``region=None``: every commune) or one département on the map."""
+    whole = whole or region or "france"
+    if code == whole:
+        sub = _in_region(communes, region)
+        zoom = 5.5 if region is None else 7.5
+    else:
+        sub, zoom = communes[communes["departement"] == code], 8.5
     minx, miny, maxx, maxy = sub.total_bounds
-    return (round((miny + maxy) / 2, 4), round((minx + maxx) / 2, 4)), (7.5 if code == REGION_BRETAGNE else 8.5)
+    return (round((miny + maxy) / 2, 4), round((minx + maxx) / 2, 4)), zoom
 
 
 def signature_timeline(communes: pd.DataFrame, territories: list[Territory], region: str | None = REGION_BRETAGNE) -> pd.DataFrame:

@@ -34,6 +34,23 @@ def known_cpts_figures(atlas) -> list:
     return [f for f in mine if str(f.date) == newest]
 
 
+def known_cpts_sentence(atlas) -> str | None:
+    """« la Bretagne comptait 29 CPTS reconnues et 8 projets le 16 avril 2024 » from
+    :func:`known_cpts_figures` (None without them). Holds text from files: escape it for Markdown."""
+    from ..formatting import fr_date, fr_int
+
+    figures = known_cpts_figures(atlas)
+    if not figures:
+        return None
+    scope = getattr(atlas, "scope", None)
+    who = scope.le_nom if scope is not None else "la Bretagne"
+    parts = [f"{fr_int(f.valeur)} {f.unite}" + (" reconnues" if "reconnues" in f.libelle.lower() else "")
+             for f in figures]
+    counted = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+    verb = "comptaient" if who.startswith("les ") else "comptait"
+    return f"{who} {verb} {counted} le {fr_date(str(figures[0].date))}"
+
+
 def registry_scope(atlas) -> RegistryScope | None:
     """Mapped CPTS vs the CPTS the registry's context figures count; None when the registry does
     not give the count."""
@@ -57,4 +74,4 @@ def partial_registry_line(atlas) -> str | None:
             f"sur {scope.known} connues{when}")
 
 
-__all__ = ["KNOWN_CPTS_FIGURES", "RegistryScope", "known_cpts_figures", "registry_scope", "partial_registry_line"]
+__all__ = ["KNOWN_CPTS_FIGURES", "RegistryScope", "known_cpts_figures", "known_cpts_sentence", "registry_scope", "partial_registry_line"]
