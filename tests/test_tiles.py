@@ -88,3 +88,20 @@ def test_digest_changes_with_the_registry(small, atlas):
     unmapped = [t for t in atlas.territories if not t.perimetre_connu]
     assert tiles.data_digest(communes, mapped) == info.digest      # CPTS not on the map change nothing
     assert tiles.data_digest(communes, mapped[1:] + unmapped) != info.digest
+
+
+def test_tile_map_data_is_lazy_and_answers_what_the_app_asks(atlas):
+    from geo.tiles_mapdata import tile_map_data
+
+    md = tile_map_data(atlas.communes, atlas.territories)
+    assert md.communes["features"] == [] and md.territories["features"] == []
+    assert "35360" in md.centroids and len(md.centroids) == int(atlas.communes.geometry.notna().sum())
+    assert md.commune_shapes._done == {}                 # nothing computed before it is asked
+    lat, lon = md.centroids["35360"]
+    assert atlas.locator.locate(lat, lon) == atlas.communes.index[atlas.communes["code"] == "35360"][0]
+    assert md.commune_shapes["35360"]["type"] in ("Polygon", "MultiPolygon")
+    assert list(md.commune_shapes._done) == ["35360"]
+    assert md.territory_shapes["pays-de-vitre"]["type"] in ("Polygon", "MultiPolygon")
+    assert "99999" not in md.commune_shapes and md.territory_shapes.get("inconnue") is None
+    (south, west), (north, east) = md.bounds
+    assert west < -1.2093 < east and south < 48.1236 < north

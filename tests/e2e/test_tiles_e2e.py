@@ -85,5 +85,9 @@ def test_tiles_draw_and_a_click_opens_the_panel(tiles_app, page, network_log):
     page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for(timeout=30_000)
     assert "Code INSEE 35360" in page.locator('[data-testid="stMain"]').inner_text()
     assert "commune=35360" in page.url
+    # the selection stays a small GeoJSON overlay drawn over the tiles
+    page.wait_for_function("""() => [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')]
+        .some(f => f.contentDocument && f.contentDocument.querySelectorAll('.leaflet-overlay-pane path').length >= 2)""",
+                           timeout=MAP_TIMEOUT_MS)
     network_log.assert_only_local()
     assert not network_log.page_errors, network_log.page_errors
