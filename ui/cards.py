@@ -11,6 +11,7 @@ server's work of a click. A caption line inside a block is ``:gray[:small[…]]`
 from __future__ import annotations
 
 import re
+import weakref
 
 import streamlit as st
 
@@ -62,13 +63,6 @@ def figure_line(f: facts.Figure) -> None:
     st.markdown(figure_md(f))
 
 
-def blocks(*paragraphs: str) -> None:
-    """Paragraphs (Markdown, escaped pieces) as ONE element; nothing drawn when all are empty."""
-    body = "\n\n".join(p for p in paragraphs if p)
-    if body:
-        st.markdown(body)
-
-
 def commune_panel(atlas: Atlas, code: str) -> None:
     c = atlas.commune_dict(code)
     if c is None:
@@ -102,69 +96,113 @@ def no_cpts_notice(atlas: Atlas) -> None:
 def cpts_card(atlas: Atlas, t: Territory, full: bool = False) -> None:
     """One CPTS: identity, status, figures, missions, funding, indicators, sources, data quality.
 
-    About ten elements whatever the CPTS (one Markdown block per part, expanders for the details)."""
+    About ten elements whatever the CPTS (one Markdown block per part, expanders for the details),
+    written from :func:`card_plan`, computed once per atlas (a data version) and CPTS."""
+    per_atlas = _plans_of(atlas)
+    key = (t.id, id(t), full)
+    plan = per_atlas.get(key)
+    if plan is None:
+        plan = per_atlas[key] = card_plan(atlas, t, full)
+    with st.container(border=True):
+        _draw(plan)
+
+
+# Plans of the cards already written, per atlas object (a new data version is a new atlas: its
+# cards are planned again; the old atlas's plans go with it). Atlas is an unhashable dataclass:
+# keyed by id() with a weak reference that checks it is still the same object.
+_PLANS: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _forget(ref: weakref.ref) -> None:
+    for k, (r, _) in list(_PLANS.items()):
+        if r is ref:
+            _PLANS.pop(k, None)
+
+
+def _plans_of(atlas: Atlas) -> dict:
+    entry = _PLANS.get(id(atlas))
+    if entry is None or entry[0]() is not atlas:
+        entry = _PLANS[id(atlas)] = (weakref.ref(atlas, _forget), {})
+    return entry[1]
+
+
+def _draw(plan: tuple) -> None:
+    for kind, *args in plan:
+        if kind == "md":
+            st.markdown(args[0])
+        elif kind == "warning":
+            st.warning(args[0])
+        else:  # ("expander", label, expanded, plan)
+            with st.expander(args[0], expanded=args[1]):
+                _draw(args[2])
+
+
+def _block(*paragraphs: str) -> tuple:
+    body = "\n\n".join(p for p in paragraphs if p)
+    return (("md", body),) if body else ()
+
+
+def card_plan(atlas: Atlas, t: Territory, full: bool = False) -> tuple:
+    """What :func:`cpts_card` writes, as ``("md", text)``, ``("warning", text)`` and
+    ``("expander", label, expanded, plan)`` items; every piece of file text already escaped."""
     reg = atlas.registry
     c = t.cpts
-    with st.container(border=True):
-        head = f"#### {md(t.nom)}"
-        if not c.nom_connu:
-            head += "\n\n" + small("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
-        status = f"**Statut** : {md(facts.status_line(t))}"
-        if t.approximatif:  # the warning stands between the name and the status
-            st.markdown(head)
-            st.warning(approx_note(c.perimetre.note))
-            st.markdown(status)
-        else:
-            st.markdown(f"{head}\n\n{status}")
-        with st.expander("Étapes et dates", expanded=full):
-            blocks(*(lines(_with_link(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}"
-                                      + (" *(date déduite)*" if j.infere else ""), j.source, j.citation),
-                           f"  {small(md(j.note))}" if j.note else "")
-                     for j in c.statut.jalons))
+    plan: list = []
+    head = f"#### {md(t.nom)}"
+    if not c.nom_connu:
+        head += "\n\n" + small("Nom non donné par la source : libellé descriptif, pas le nom officiel.")
+    status = f"**Statut** : {md(facts.status_line(t))}"
+    if t.approximatif:  # the warning stands between the name and the status
+        plan += [("md", head), ("warning", approx_note(c.perimetre.note)), ("md", status)]
+    else:
+        plan.append(("md", f"{head}\n\n{status}"))
+    plan.append(("expander", "Étapes et dates", full, _block(*(
+        lines(_with_link(f"- **{md(fr_date(j.date))}** — {md(j.libelle)}" + (" *(date déduite)*" if j.infere else ""),
+                         j.source, j.citation),
+              f"  {small(md(j.note))}" if j.note else "")
+        for j in c.statut.jalons))))
 
-        pop_figs, gap = facts.population_figures(t, reg)
-        paras = [figure_md(f) for f in pop_figs + facts.commune_figures(t, reg)]
-        if gap:
-            paras.append(f":orange[**{md(gap)}**]" if abs(t.population - (t.population_declaree or 0)) else md(gap))
-        paras += [figure_md(f) for f in facts.aci_size_figures(t, reg)]
-        funding = facts.funding_figures(t, reg)
-        smt = facts.smt_figures(t, reg)
-        paras += [figure_md(f) for f in funding + smt]
-        if not (funding or smt):
-            paras.append(small("Financement et part de patients sans médecin traitant : non renseignés par les sources."))
-        blocks(*paras)
+    pop_figs, gap = facts.population_figures(t, reg)
+    paras = [figure_md(f) for f in pop_figs + facts.commune_figures(t, reg)]
+    if gap:
+        paras.append(f":orange[**{md(gap)}**]" if abs(t.population - (t.population_declaree or 0)) else md(gap))
+    paras += [figure_md(f) for f in facts.aci_size_figures(t, reg)]
+    funding = facts.funding_figures(t, reg)
+    smt = facts.smt_figures(t, reg)
+    paras += [figure_md(f) for f in funding + smt]
+    if not (funding or smt):
+        paras.append(small("Financement et part de patients sans médecin traitant : non renseignés par les sources."))
+    plan += _block(*paras)
 
-        others = facts.other_indicator_figures(t, reg)
-        if others:
-            with st.expander(f"Autres indicateurs ({len(others)})", expanded=full):
-                blocks(*(figure_md(f) for f in others))
+    others = facts.other_indicator_figures(t, reg)
+    if others:
+        plan.append(("expander", f"Autres indicateurs ({len(others)})", full, _block(*(figure_md(f) for f in others))))
 
-        if c.professionnels:
-            with st.expander("Professionnels impliqués", expanded=full):
-                blocks(*(lines(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}",
-                               "  " + small(_with_link(md(facts.short_source(p.source, reg))
-                                                       + (f", {md(fr_date(p.date))}" if p.date else ""),
-                                                       p.source, p.citation)))
-                         for p in c.professionnels))
+    if c.professionnels:
+        plan.append(("expander", "Professionnels impliqués", full, _block(*(
+            lines(f"- {md((p.qualificatif + ' ') if p.qualificatif else '')}**{fr_int(p.valeur)}** {md(p.libelle)}",
+                  "  " + small(_with_link(md(facts.short_source(p.source, reg)) + (f", {md(fr_date(p.date))}" if p.date else ""),
+                                          p.source, p.citation)))
+            for p in c.professionnels))))
 
-        if c.missions:
-            with st.expander("Missions (ACI) et actions de la CPTS", expanded=full):
-                parts = []
-                for mission, actions in c.missions.items():
-                    kind = "socle" if mission.kind == "socle" else "complémentaire"
-                    parts.append(f"**{md(mission.label)}** *({kind})*")
-                    parts.append("\n".join(f"- {md(a.action)}" for a in actions) if actions
-                                 else small("Aucune action citée par la source."))
-                parts.append(small(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source)))
-                blocks(*parts)
-        else:
-            st.markdown(small("Missions : non décrites par les sources."))
+    if c.missions:
+        parts = []
+        for mission, actions in c.missions.items():
+            kind = "socle" if mission.kind == "socle" else "complémentaire"
+            parts.append(f"**{md(mission.label)}** *({kind})*")
+            parts.append("\n".join(f"- {md(a.action)}" for a in actions) if actions
+                         else small("Aucune action citée par la source."))
+        parts.append(small(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source)))
+        plan.append(("expander", "Missions (ACI) et actions de la CPTS", full, _block(*parts)))
+    else:
+        plan.append(("md", small("Missions : non décrites par les sources.")))
 
-        issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
-        if issues or full:
-            with st.expander(f"Qualité des données ({plural(len(issues), 'écart')})", expanded=full):
-                blocks(*(f"{SEVERITY_ICON.get(d.severity, SEVERITY_ICON['info'])} {md(d.message)}" for d in t.discrepancies),
-                       *(f":material/edit_note: {md(n)}" for n in c.notes))
+    issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
+    if issues or full:
+        plan.append(("expander", f"Qualité des données ({plural(len(issues), 'écart')})", full, _block(
+            *(f"{SEVERITY_ICON.get(d.severity, SEVERITY_ICON['info'])} {md(d.message)}" for d in t.discrepancies),
+            *(f":material/edit_note: {md(n)}" for n in c.notes))))
 
-        st.markdown("**Sources**\n" + "\n".join(_with_link(f"- {md(format_source(s, reg))}", s)
-                                                   for s in facts.source_ids(t, reg)))
+    plan.append(("md", "**Sources**\n" + "\n".join(_with_link(f"- {md(format_source(s, reg))}", s)
+                                                    for s in facts.source_ids(t, reg))))
+    return tuple(plan)

@@ -23,6 +23,7 @@ from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, default_legend, thematic_style
 from ui.map_component import base_map_pieces, home_selection, show_map
 from ui.pages_common import partial_registry_caption
+from ui.scope import scope_params
 from ui import presentation as presentation_mode
 from ui.text import md
 
@@ -71,8 +72,13 @@ def handle_click(value: dict | None) -> bool:
 
 
 def on_map_change() -> None:
-    """streamlit-folium calls this before the rerun: the rerun then draws the new selection at once."""
+    """streamlit-folium calls this before the rerun: the rerun then draws the new selection at once.
+    The rerun is the map's fragment's; the open export buttons' fragment reruns with it when the
+    CPTS they are about changed."""
+    before = export_focus()
     handle_click(S.get("carte"))
+    if S.get("exports_open") and export_focus() != before:
+        st.rerun(scope=[MAP_FRAGMENT, EXPORTS_FRAGMENT])
 
 
 def on_search() -> None:
@@ -154,6 +160,33 @@ def render() -> None:
         style, notes = indicator_style(atlas, md_, S.get("indicateur", "cpts"), presentation,
                                        presentation_mode.map_labels(labels))
 
+    map_and_panel(style, tuple(notes), timeline_text, presentation, online)
+
+    sidebar(atlas)
+
+
+
+# --- map and panel: a fragment, so a click reruns only them (issue 11) --------------------------
+
+MAP_FRAGMENT, EXPORTS_FRAGMENT = "carte-panneau", "exports"
+
+
+def _rerun_here() -> None:
+    """Rerun this fragment only (a fragment rerun), or the page (the fragment ran with the page)."""
+    from streamlit.errors import StreamlitAPIException
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
+
+
+@st.fragment(key=MAP_FRAGMENT)
+def map_and_panel(style: MapStyle, notes: tuple, timeline_text: str | None, presentation: bool, online: bool) -> None:
+    """The map and the panel of the selection. A map click reruns this fragment alone: the title,
+    the view's settings and the sidebar are not redrawn (the map's script and the view's style come
+    from the last full run, whose arguments Streamlit keeps); the export buttons follow the new
+    selection through :func:`on_map_change` when they are open."""
+    atlas = get_atlas()
     left, right = st.columns([0.68, 0.32] if presentation else [0.6, 0.4], gap="medium")
     with left:
         commune = S.get("commune")
@@ -181,11 +214,12 @@ def render() -> None:
                        "registre (page Sources).")
 
     if handle_click(out):
-        st.rerun()  # only when the on_change callback did not already see this click
+        _rerun_here()  # only when the on_change callback did not already see this click
 
     wanted = {"commune": S["commune"]} if S.get("commune") else ({"cpts": S["cpts"]} if S.get("cpts") else {})
     if presentation:
         wanted["mode"] = "presentation"
+    wanted.update(scope_params())  # ?region= (app.py's keep_in_url does not run with the fragment)
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
@@ -207,8 +241,6 @@ def render() -> None:
             intro(atlas)
     if presentation:
         presentation_mode.footnote(atlas)
-
-    sidebar(atlas)
 
 
 def sidebar(atlas) -> None:
@@ -240,8 +272,22 @@ def sidebar(atlas) -> None:
                   help="Plein écran, grands caractères, noms sur la carte, CPTS une par une.")
         st.toggle("Fond de carte en ligne (IGN, OpenStreetMap)", key="online",
                            help="Désactivé par défaut : la carte fonctionne sans Internet.")
-        with st.expander("Exporter (hors ligne)"):
-            focus = S.get("cpts") or next((t.id for t in atlas.territories_of(S.get("commune"))), None)
+        export_panel()
+
+
+def export_focus() -> str | None:
+    """The CPTS the exports are about: the selected CPTS, else the first CPTS of the selected commune."""
+    return S.get("cpts") or next((t.id for t in get_atlas().territories_of(S.get("commune"))), None)
+
+
+@st.fragment(key=EXPORTS_FRAGMENT)
+def export_panel() -> None:
+    """The export buttons, drawn only while their expander is open (opening it reruns this fragment,
+    so they are drawn for the selection of that moment; a map click that changes the CPTS reruns
+    it too, see :func:`on_map_change`): file names and contents always follow the selection."""
+    with st.expander("Exporter (hors ligne)", key="exports_open", on_change="rerun") as box:
+        if box.open:
+            focus = export_focus()
             map_png_button(S.get("indicateur", "cpts"), focus, key="dl-png")
             if focus:
                 fiche_pdf_button(focus, key="dl-pdf")

@@ -115,7 +115,7 @@ if (window.map && !window.__cptsClickNow && typeof updateComponentValue === "fun
 """
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=4096)  # every commune of a région (ui/warmup.py prepares them)
 def _cached_selection(version: str, commune: str | None, cpts_ids: tuple[str, ...]) -> str:
     return selection_script([selection_group(get_map_data(), commune, list(cpts_ids))]) + CLICK_NOW_JS
 

@@ -111,8 +111,22 @@ def prepare() -> dict[str, float]:
         if key != "cpts":
             step(f"map_{key}", lambda: map_component.base_map_pieces(
                 home.indicator_style(atlas, md, key, False, ())[0], online=False, fit=True))
+    step("selections", lambda: _selections(atlas, md))
     _LOG.info("carte préparée : %s", took)
     return took
+
+
+MAX_SELECTIONS = 4000  # a région's communes (ui.map_component keeps 4 096); not all of France
+
+
+def _selections(atlas, md) -> None:
+    """The selection script of every commune (its highlight and its CPTS outlines, ~5 ms each):
+    a click on a commune then costs no folium rendering. Yields the interpreter between communes
+    so that visitors arriving meanwhile are served."""
+    from ui import map_component
+    for code in list(md.centroids)[:MAX_SELECTIONS]:
+        map_component.home_selection(code, [t.id for t in atlas.territories_of(code)])
+        time.sleep(0)
 
 
 def settle_heap(first: bool) -> None:
