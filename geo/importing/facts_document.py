@@ -15,7 +15,8 @@ from pathlib import Path
 from ..formatting import fr_date
 from ..registry.fields import normalize_date
 from ..registry.table_text import cell_display
-from .facts_values import parse_fr_date
+from .errors import ImportFileError
+from .facts_values import is_future, parse_fr_date
 
 __all__ = ["document_meta", "source_id_for"]
 
@@ -53,9 +54,12 @@ def document_meta(book, filename: str, data: bytes, registry, options: dict, tod
                         "titre_ligne": title[0] if title else None}
     title_text = title[1] if title else ""
     date, infere, note = options.get("date"), False, None
-    if date and normalize_date(date) is None:
-        iso, _ = parse_fr_date(date)
-        date = iso
+    if date:
+        given = date
+        date = normalize_date(date) or parse_fr_date(date)[0]
+        if date is None or is_future(date, today):
+            raise ImportFileError(f"Date du document « {given} » " + ("illisible (attendu AAAA-MM-JJ, JJ/MM/AAAA ou "
+                                  "AAAA)" if date is None else "dans le futur") + " : rien n'a été lu.")
     if not date and title_text:
         for m in _DATE_IN_TEXT.finditer(title_text):
             iso, why = parse_fr_date(m.group(1))
