@@ -42,6 +42,8 @@ def register(subparsers) -> None:
     i.add_argument("--backups", default=str(DEFAULT_BACKUPS), help=argparse.SUPPRESS)
     i.add_argument("--communes", default=str(COMMUNES_PARQUET), help=argparse.SUPPRESS)
     add_region_argument(i)
+    from .import_facts import add_arguments as add_facts_arguments  # a tracking table: geo/cli/import_facts.py
+    add_facts_arguments(i)
     i.set_defaults(func=cmd_import)
 
     e = subparsers.add_parser("export", help="exporte le registre au format de l'import (FICHIER.csv ou FICHIER.xlsx)")
@@ -88,6 +90,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as e:
         return _err(f"fichier illisible : {path} ({e.strerror})")
     communes, matcher, registry = _load(args.communes, args.registry, args.region)
+    from ..importing.facts_reader import looks_like_facts
+    if looks_like_facts(data, path.name):  # a tracking table (facts per CPTS), not a commune list
+        from .import_facts import run
+        return run(args, data, path, communes, matcher, registry)
     prints = fingerprints(Path(args.registry))
     try:
         result = analyze(data, path.name, communes, matcher, registry, registry_codes(registry, communes, matcher))

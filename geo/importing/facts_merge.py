@@ -32,6 +32,9 @@ _STEP_DATES = (("date_lettre_intention", "lettre_intention_validee", None),
                ("date_aci", "aci_signe", None),
                ("date_avenant", "autre", "Avenant à l'ACI"))
 _LABEL = {s.key: s.label for s in STEPS}
+_SHORT = {"acces_aux_soins": "accès aux soins", "parcours_pluriprofessionnels": "parcours pluriprofessionnels",
+          "prevention": "prévention", "crises_sanitaires": "crises sanitaires",
+          "qualite_pertinence": "qualité et pertinence", "accompagnement_professionnels": "accompagnement des professionnels"}
 _SINGLE = (("population", "population_declaree", "population déclarée", lambda v: f"{fr_int(v)} hab."),
            ("communes_nb", "communes_declarees", "nombre de communes déclaré", fr_int),
            ("taille_aci", "taille_aci_declaree", "taille ACI déclarée", str))
@@ -226,8 +229,8 @@ def _missions(ctx: _Ctx) -> None:
     def shown(block):
         if not block:
             return None
-        yes = [m["mission"].replace("_", " ") for m in block["missions"] if m["engagee"]]
-        no = [m["mission"].replace("_", " ") for m in block["missions"] if not m["engagee"]]
+        yes = [_SHORT.get(m["mission"], m["mission"]) for m in block["missions"] if m["engagee"]]
+        no = [_SHORT.get(m["mission"], m["mission"]) for m in block["missions"] if not m["engagee"]]
         return "engagées : " + (", ".join(yes) or "aucune") + (f" ; non engagées : {', '.join(no)}" if no else "")
 
     reads = list(dict.fromkeys(r.citation for _, r in by_key.values()))

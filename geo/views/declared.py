@@ -6,8 +6,9 @@ One record per fact, in registry order:
 
 - ``champ``: the registry field (``statut.jalons``, ``population_declaree``, ``communes_declarees``,
   ``taille_aci_declaree``, ``professionnels``, ``financement``, ``sans_medecin_traitant``,
-  ``autres_indicateurs``, ``missions``, ``perimetre``); ``chemin``: its exact place
-  (``financement[0]``, ``missions.prevention[2]``);
+  ``autres_indicateurs``, ``missions``, ``missions_engagees``, ``contact``, ``perimetre``); ``chemin``: its
+  exact place (``financement[0]``, ``missions.prevention[2]``, ``autres_valeurs[0]``: the other source's
+  value of a single figure, flagged ``valeur_retenue: false`` — the map uses the field's own value);
 - ``valeur``: the value as the registry stores it (number, step key, action text…);
 - ``date``: the fact's own date when it has one, else the date of its source document;
   ``date_origine`` says which (``fait`` | ``source``; None when neither gives one);
@@ -61,6 +62,18 @@ def declared_facts(cpts: Cpts, registry: Registry) -> list[dict]:
             out += [_record("missions", f"missions.{m.key}[{i}]", a, registry, source=cpts.missions.source,
                             mission=m.key, mission_type=m.kind)
                     for i, a in enumerate(cpts.missions.actions(m.key))]
+    for i, other in enumerate(cpts.autres_valeurs):  # a second source's value of a single figure
+        out.append(_record(other.champ, f"autres_valeurs[{i}]", other, registry, valeur_retenue=False))
+    if cpts.missions_engagees is not None:
+        block = cpts.missions_engagees
+        for i, m in enumerate(block.missions):
+            out.append({"champ": "missions_engagees", "chemin": f"missions_engagees.missions[{i}]", "valeur": m.engagee,
+                        **_dated(block.date, block.source, registry), "mission": m.mission, "citation": m.citation,
+                        "note": m.note})
+    if cpts.contact is not None:
+        c = cpts.contact
+        out.append({"champ": "contact", "chemin": "contact", "valeur": {"site_web": c.site_web, "courriel": c.courriel},
+                    **_dated(None, c.source, registry), "citations": list(c.citations), "note": c.note})
     p = cpts.perimetre
     if p.source:
         out.append({"champ": "perimetre", "chemin": "perimetre", "valeur": p.regle, **_dated(None, p.source, registry),
