@@ -10,6 +10,7 @@ import streamlit as st
 from geo.referential.download import load_sources
 from geo.formatting import fr_date, plural
 from geo.registry.quality import SEVERITY_LABELS, quality_report
+from geo.scope import scope_of, scope_region
 from geo.views.downloads import commune_cpts_csv, quality_csv, quality_kind_label, territories_geojson
 from geo.views.sources import attribution, datasets_table, source_documents_table
 from ui.data import get_atlas
@@ -37,7 +38,7 @@ if "document" in st.query_params:
 @st.cache_data(show_spinner="Préparation des fichiers…", max_entries=2)
 def _downloads(_atlas_id: int) -> dict[str, bytes]:
     return {
-        "communes": commune_cpts_csv(atlas.communes, atlas.territories),
+        "communes": commune_cpts_csv(atlas.communes, atlas.territories, scope_region(atlas)),
         "geojson": territories_geojson(atlas.territories).encode("utf-8"),
         "qualite": quality_csv(quality_report(atlas).rows),
     }
@@ -104,7 +105,8 @@ with c1:
     st.download_button("Communes → CPTS (CSV)", files["communes"], file_name="communes_cpts.csv",
                        mime="text/csv", icon=":material/download:", key="dl_communes")
     st.caption("Une ligne par commune et par CPTS documentée (une commune de deux CPTS a deux lignes), plus les "
-               "communes bretonnes sans CPTS documentée. Code INSEE, commune, département, EPCI, population "
+               f"communes {md(scope_of(atlas).de_nom)} sans CPTS documentée. Code INSEE, commune, département, EPCI, "
+               "population "
                "municipale 2023, CPTS, rattachement du nom. Format Excel : UTF-8, séparateur « ; ».")
 with c2:
     st.download_button("Territoires des CPTS (GeoJSON)", files["geojson"], file_name="territoires_cpts.geojson",

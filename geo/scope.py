@@ -254,3 +254,12 @@ def scope_of(atlas) -> Scope:
     """The scope an atlas (geo/atlas.py) was loaded for; an atlas loaded from a file without a scope
     is the default scope's."""
     return getattr(atlas, "scope", None) or get_scope(None)
+
+
+def scope_region(atlas) -> str | None:
+    """The région code of an atlas's scope (None for France: every commune); an atlas loaded without a
+    scope is the committed Bretagne one."""
+    scope = getattr(atlas, "scope", None)
+    if scope is None:
+        return DEFAULT_CODE
+    return None if scope.is_france else scope.code

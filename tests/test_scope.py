@@ -149,3 +149,15 @@ def test_context_figures_are_the_scope_s_own(multi):
     assert partial_registry_line(france).endswith("sur 573 connues en 2024")
     assert [get_scope(c, root=DATA).le_nom for c in ("53", "76", "44", "32", "france")] == [
         "la Bretagne", "l'Occitanie", "le Grand Est", "les Hauts-de-France", "la France"]
+
+
+def test_communes_download_is_the_scope_s(multi):
+    from geo.exports.frames import communes_frame
+    from geo.views.downloads import commune_cpts_rows
+
+    paca = Atlas.load(scope=get_scope("93", root=multi))
+    assert sorted({r[0][:2] for r in commune_cpts_rows(paca.communes, paca.territories, "93")}) == ["13"]
+    assert len(communes_frame(paca)) == 119
+    france = Atlas.load(scope=get_scope("france", root=multi))
+    codes = {r[0] for r in commune_cpts_rows(france.communes, france.territories, None)}
+    assert codes == set(france.communes["code"])                 # every commune of France, in a CPTS or not

@@ -79,8 +79,9 @@ def comparison_frame(atlas) -> pd.DataFrame:
 
 
 def communes_frame(atlas) -> pd.DataFrame:
-    """One row per (commune, CPTS); Breton communes in no documented CPTS have one row saying so."""
-    rows = downloads.commune_cpts_rows(atlas.communes, atlas.territories)
+    """One row per (commune, CPTS); the scope's communes in no documented CPTS have one row saying so."""
+    from ..scope import scope_region
+    rows = downloads.commune_cpts_rows(atlas.communes, atlas.territories, scope_region(atlas))
     df = pd.DataFrame(rows, columns=[COMMUNE_COLUMNS.get(h, h) for h in downloads.COMMUNE_CPTS_HEADER])
     name_col, id_col = COMMUNE_COLUMNS["cpts_nom"], COMMUNE_COLUMNS["cpts_id"]
     df[name_col] = [NO_CPTS if (i is None or (isinstance(i, float) and math.isnan(i))) else n

@@ -28,13 +28,16 @@ COMMUNE_CPTS_HEADER = ["code_insee", "commune", "departement", "epci", "populati
                        "millesime_population", "cpts_id", "cpts_nom", "perimetre_cpts", "resolution"]
 
 
-def commune_cpts_rows(communes: pd.DataFrame, territories: list[Territory]) -> list[list[object]]:
-    """One row per (commune, documented CPTS), then every Breton commune in no documented CPTS
-    (empty CPTS columns). Ordered by INSEE code, then CPTS name."""
+def commune_cpts_rows(communes: pd.DataFrame, territories: list[Territory],
+                      region: str | None = REGION_BRETAGNE) -> list[list[object]]:
+    """One row per (commune, documented CPTS), then every commune of the ``region`` (geo/scope.py;
+    None: every commune) in no documented CPTS (empty CPTS columns). Ordered by INSEE code, then
+    CPTS name."""
     tables = {t.id: commune_table(t, communes).set_index("code")["resolution"] for t in territories if t.perimetre_connu}
     owners = owners_by_commune(territories)
     ref = pd.DataFrame(communes[["code", "nom", "departement", "epci_nom", "population", "population_millesime", "region"]])
-    keep = ref[(ref["region"] == REGION_BRETAGNE) | ref["code"].isin(owners.keys())].sort_values("code")
+    keep = ref if region is None else ref[(ref["region"] == region) | ref["code"].isin(owners.keys())]
+    keep = keep.sort_values("code")
     rows = []
     for r in keep.itertuples(index=False):
         base = [r.code, r.nom, r.departement, None if pd.isna(r.epci_nom) else r.epci_nom,
@@ -47,8 +50,8 @@ def commune_cpts_rows(communes: pd.DataFrame, territories: list[Territory]) -> l
     return rows
 
 
-def commune_cpts_csv(communes: pd.DataFrame, territories: list[Territory]) -> bytes:
-    return to_excel_csv(commune_cpts_rows(communes, territories), COMMUNE_CPTS_HEADER)
+def commune_cpts_csv(communes: pd.DataFrame, territories: list[Territory], region: str | None = REGION_BRETAGNE) -> bytes:
+    return to_excel_csv(commune_cpts_rows(communes, territories, region), COMMUNE_CPTS_HEADER)
 
 
 QUALITY_HEADER = ["cpts_id", "cpts_nom", "gravite", "type", "message"]
