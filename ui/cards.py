@@ -19,6 +19,8 @@ from geo.views import facts
 from geo.atlas import Atlas
 from geo.formatting import fr_date, fr_int, plural
 from geo.registry import format_source
+from geo.scope import scope_of
+from geo.views.registry_scope import known_cpts_figures, known_cpts_sentence
 from geo.territories import ECART, ERREUR, Territory
 
 from .document import source_link
@@ -66,7 +68,7 @@ def figure_line(f: facts.Figure) -> None:
 def commune_panel(atlas: Atlas, code: str) -> None:
     c = atlas.commune_dict(code)
     if c is None:
-        st.warning(f"Code INSEE {md(code)} inconnu du référentiel (COG 2026, Bretagne et départements voisins).")
+        st.warning(f"Code INSEE {md(code)} inconnu du référentiel (COG 2026, {md(atlas.matcher.scope_label())}).")
         return
     st.subheader(md(c["nom"]))
     pop = f"{fr_int(c['population'])} hab. (populations légales {c['population_millesime']})" if c["population"] is not None else "non disponible"
@@ -79,17 +81,18 @@ def commune_panel(atlas: Atlas, code: str) -> None:
 
 
 def no_cpts_notice(atlas: Atlas) -> None:
+    """The commune is in no documented CPTS: say what the registry holds for the scope (geo/scope.py)
+    and what its sources count there (context figures about the scope, newest date)."""
     reg = atlas.registry
-    rec = reg.context_figure("bretagne-cpts-reconnues-2024")
-    proj = reg.context_figure("bretagne-projets-2024")
+    scope = scope_of(atlas)
     mapped = sum(1 for t in atlas.territories if t.perimetre_connu)
     text = (f"**Aucune CPTS documentée pour cette commune dans les sources du registre.** "
             f"Le registre ne contient que les CPTS décrites par ses documents sources "
-            f"({len(atlas.territories)} CPTS, dont {mapped} avec un périmètre) : le gris ne veut pas dire "
-            "« sans CPTS ».")
-    if rec and proj:
-        text += (f" La Bretagne comptait {fr_int(rec.valeur)} CPTS reconnues et {fr_int(proj.valeur)} projets "
-                 f"le {fr_date(rec.date)} ({md(format_source(rec.source, reg))}).")
+            f"({len(atlas.territories)} CPTS {md(scope.de_nom)}, dont {mapped} avec un périmètre) : le gris ne veut "
+            "pas dire « sans CPTS ».")
+    figures, known = known_cpts_figures(atlas), known_cpts_sentence(atlas)
+    if known:   # « La Bretagne comptait 29 CPTS reconnues et 8 projets le 16 avril 2024 (source). »
+        text += f" {md(known[:1].upper() + known[1:])} ({md(format_source(figures[0].source, reg))})."
     st.info(text)
 
 

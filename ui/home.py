@@ -18,7 +18,8 @@ from geo.referential.search import CommuneSearch
 from geo.views.region_split import map_note, region_split
 from geo.views.timeline import signature_events, timeline_view
 from ui.cards import commune_panel, cpts_card, no_cpts_notice
-from ui.data import get_atlas, get_map_data
+from geo.scope import scope_of, scope_region
+from ui.data import get_atlas, get_map_data, map_scope_note
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, default_legend, thematic_style
 from ui.map_component import base_map_pieces, home_selection, show_map
@@ -122,7 +123,8 @@ def indicator_style(atlas, md_, key: str, presentation: bool, labels) -> tuple[M
 
 
 def timeline_style(atlas, md_, day: dt.date, presentation: bool, labels) -> tuple[MapStyle, list[str], str]:
-    v = timeline_view(day, atlas.territories, atlas.communes)   # legend title and sentence at the same date
+    v = timeline_view(day, atlas.territories, atlas.communes,   # legend title and sentence at the same date
+                      region_code=scope_region(atlas), region_de=scope_of(atlas).de_nom)
     style = MapStyle(legend_title=v.title, legend_items=v.items, fills=v.fills, territory_ids=v.territory_ids,
                      labels=presentation_mode.map_labels(labels, set(v.territory_ids)), presentation=presentation)
     return style, v.notes, v.sentence
@@ -140,7 +142,7 @@ def render() -> None:
     if presentation:
         presentation_mode.header(atlas, select_cpts)
     else:
-        st.title("Carte des CPTS de Bretagne")
+        st.title(f"Carte des CPTS {scope_of(atlas).de_nom}")
     if S.get("link_error"):
         st.error(md(S["link_error"]))
     if S.get("link_note"):
@@ -160,6 +162,8 @@ def render() -> None:
         style, notes = indicator_style(atlas, md_, S.get("indicateur", "cpts"), presentation,
                                        presentation_mode.map_labels(labels))
 
+    if scope_note := map_scope_note():   # a scope too big to draw every commune (France)
+        notes.append(scope_note)
     map_and_panel(style, tuple(notes), timeline_text, presentation, online)
 
     sidebar(atlas)
@@ -308,7 +312,8 @@ def intro(atlas) -> None:
         "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
         "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
         "pas encore la liste complète de l'ARS.")
-    outside = map_note(region_split(codes, atlas.communes, atlas.territories))   # why Couverture says less
+    outside = map_note(region_split(codes, atlas.communes, atlas.territories, scope_region(atlas)),
+                       scope_of(atlas).de_nom)   # why Couverture says less
     if outside:
         st.caption(md(outside))
     unmapped = [t for t in atlas.territories if not t.perimetre_connu]
