@@ -53,4 +53,4 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD python -c "import sys, urllib.request as u; sys.exit(0 if u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"
 
-CMD ["python", "-m", "streamlit", "run", "app.py"]
+CMD ["python", "-m", "streamlit", "run", "serve.py"]

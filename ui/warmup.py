@@ -28,7 +28,8 @@ POLL_S = 5.0  # how often the thread looks for a new data version (one stat of t
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
-ready = threading.Event()  # set once the first version is prepared (benchmarks, tests)
+essential = threading.Event()  # the first visit's needs are prepared (serve.py waits for it)
+ready = threading.Event()      # everything is prepared, the heap settled (first version)
 
 
 class _NotThisThread(logging.Filter):
@@ -81,6 +82,7 @@ def _run() -> None:
                 ready.set()
         except Exception:  # noqa: BLE001 -- the pages build on demand; say why in the log
             _LOG.exception("préparation de la carte en arrière-plan impossible")
+            essential.set()
             ready.set()
         time.sleep(POLL_S)
 
@@ -96,6 +98,7 @@ def prepare() -> dict[str, float]:
         return out
 
     from ui import data, home, map_component  # the import itself is part of the first visit's cost
+    _register_map_component()
     atlas = step("atlas", data.get_atlas)
     md = step("map_data", data.get_map_data)
     step("layers", data.get_layer_urls)
@@ -106,6 +109,8 @@ def prepare() -> dict[str, float]:
         step(f"map_fit={fit}", lambda: map_component.base_map_pieces(style, online=False, fit=fit))
     step("selection", lambda: map_component.home_selection(None, []))
     step("search", lambda: home._search(atlas, id(atlas)))
+    step("pages", _import_pages)
+    essential.set()  # what the first visit needs is there: serve.py lets the server answer now
     from geo.views.indicators import INDICATORS
     for key in INDICATORS:
         if key != "cpts":
@@ -114,6 +119,23 @@ def prepare() -> dict[str, float]:
     step("selections", lambda: _selections(atlas, md))
     _LOG.info("carte préparée : %s", took)
     return took
+
+
+def _import_pages() -> None:
+    """The modules the entry script imports besides the home page (a first run then imports nothing)."""
+    import ui.french  # noqa: F401
+    import ui.scope  # noqa: F401
+
+
+def _register_map_component() -> None:
+    """streamlit-folium declares its component when imported, and Streamlit registers a declared
+    component only from a script run (``declare_component`` needs a ScriptRunContext). Imported
+    here first, outside any run, it would never be registered: the map's iframe got a 404. So the
+    warm-up registers it with the runtime itself (same object, same name; harmless if done)."""
+    import streamlit_folium
+    from streamlit import runtime
+    if runtime.exists():
+        runtime.get_instance().component_registry.register_component(streamlit_folium._component_func)
 
 
 MAX_SELECTIONS = 4000  # a région's communes (ui.map_component keeps 4 096); not all of France
@@ -137,4 +159,4 @@ def settle_heap(first: bool) -> None:
     gc.freeze()
 
 
-__all__ = ["start", "prepare", "settle_heap", "ready"]
+__all__ = ["start", "prepare", "settle_heap", "essential", "ready"]
