@@ -5,20 +5,31 @@ Fixtures (for more e2e tests: put them in tests/e2e/ and mark them ``e2e``):
 * ``app_url`` (session) -- starts ``streamlit run app.py`` on a free port of
   127.0.0.1 from the repo root, waits for ``/_stcore/health``, yields the base
   URL (``"http://127.0.0.1:PORT"``, no trailing slash), kills it at the end.
-* ``browser`` (session) -- headless Debian Chromium (``/usr/bin/chromium``).
+* ``browser`` (session) -- headless Debian Chromium (``/usr/bin/chromium``). Every
+  request to anything but loopback goes to a proxy that refuses connections (and
+  no public host name resolves): nothing leaves the machine.
 * ``network_log`` (function) -- a :class:`NetworkLog` filled by ``page``.
-* ``page`` (function) -- a fresh context/page whose every request (all frames,
-  iframes included) and websocket is recorded in ``network_log``; requests to
-  anything but localhost are ABORTED (so nothing leaves the machine) and
-  still recorded, so the test can fail on them.
+* ``page`` (function) -- a fresh page (1400x1000, fr-FR) whose every request (all
+  frames, iframes and pages it opens included) and websocket is recorded in
+  ``network_log``; requests to anything but localhost FAIL (blocked by the
+  browser's proxy) and are still recorded, so the test can fail on them.  Pages
+  share one browser context (its HTTP cache: Streamlit's bundle and the map
+  layers are fetched and compiled once, not once per test); each test starts
+  with no cookie and its pages are closed after it.  Intercepting requests
+  (``page.route``) turns the cache off for that page only.
 * ``open_map`` (function) -- ``open_map(path="/") -> MapHandle``: navigates,
   waits until the Leaflet map in the streamlit-folium iframe is interactive,
   and returns a ``MapHandle`` (``.frame`` = the iframe's Playwright Frame,
   ``.paths``, ``.seconds_to_interactive``, ``.point_on_shape()`` -> page x, y
   over a drawn shape, for ``page.mouse.move/click``).  Timings are printed at
   the end of the run.
-* ``rerun`` (function) -- ``rerun(action)``: runs ``action()`` (e.g. a click)
-  and waits until the Streamlit rerun it triggers is over.
+* ``rerun`` (function) -- ``rerun(action)``: waits until the app is idle, runs
+  ``action()`` (e.g. a click) and waits until the Streamlit rerun it triggers is
+  over (also when it merges with a rerun already running, e.g. the one
+  streamlit-folium asks for when a map mounts).
+* ``idle`` (function) -- ``idle()``: waits until the script run in progress is
+  over (``stApp[data-test-script-state="notRunning"]``, connected); call it after
+  waiting for an element of the page, so the run has begun.
 * ``wait_in_map`` (function) -- ``wait_in_map(css)``: waits until some
   streamlit-folium iframe contains *css* (safe while a remount briefly shows
   two iframes).
@@ -27,8 +38,17 @@ Fixtures (for more e2e tests: put them in tests/e2e/ and mark them ``e2e``):
 Helpers: ``network_log.assert_only_local()`` (also ``.external()``,
 ``.requests``, ``.responses``, ``.console_errors``, ``.page_errors``,
 ``.failed``); ``wait_for_folium_map(page)`` after a navigation you trigger yourself;
-``wait_for_in_any_map(page, css)`` after a rerun that remounts the map.  Env knobs: CHROMIUM_PATH, E2E_SERVER_TIMEOUT (s, 90),
-E2E_MAP_TIMEOUT (s, 120), E2E_SCREENSHOT (path of the main test's screenshot).
+``wait_for_in_any_map(page, css)`` after a rerun that remounts the map;
+``wait_for_idle(page)`` (what ``idle`` does); ``timeout_ms(seconds)`` scales a
+test's own timeout by E2E_TIMEOUT_SCALE.
+
+Determinism under load: every wait is on the app's state (an element, a data
+attribute the map sets, Streamlit's script state), never on time.  Timeouts are
+generous (a loaded 2-core machine is 5-10x slower than a quiet one) and only
+bound a failure; E2E_TIMEOUT_SCALE multiplies all of them (Playwright's default,
+the server start, ``timeout_ms``).  Env knobs: CHROMIUM_PATH, E2E_SERVER_TIMEOUT
+(s, 90), E2E_MAP_TIMEOUT (s, 120), E2E_TIMEOUT_SCALE (1), E2E_SCREENSHOT (path of
+the main test's screenshot).
 """
 
 from __future__ import annotations
@@ -59,17 +79,29 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--disable-dev-shm-usage",
-    "--no-proxy-server",
     "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
     "--metrics-recording-only",
     # belt and braces: even a request that escaped interception could not
     # resolve a public host name (no DNS query leaves the machine)
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    # a page is never throttled as "in the background" (timers, rAF) while the machine is loaded:
+    # Leaflet's and Streamlit's own work runs as fast as the CPU allows
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-extensions",
+    "--mute-audio",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOCAL_SCHEMES = frozenset({"data", "blob", "about", "chrome-error"})
-SERVER_START_TIMEOUT = float(os.environ.get("E2E_SERVER_TIMEOUT", "90"))
-MAP_TIMEOUT_MS = int(float(os.environ.get("E2E_MAP_TIMEOUT", "120")) * 1000)
+TIMEOUT_SCALE = float(os.environ.get("E2E_TIMEOUT_SCALE", "1"))
+SERVER_START_TIMEOUT = float(os.environ.get("E2E_SERVER_TIMEOUT", "90")) * TIMEOUT_SCALE
+MAP_TIMEOUT_MS = int(float(os.environ.get("E2E_MAP_TIMEOUT", "120")) * 1000 * TIMEOUT_SCALE)
+
+
+def timeout_ms(seconds: float) -> int:
+    """A test's own timeout (seconds) in ms, scaled by E2E_TIMEOUT_SCALE."""
+    return int(seconds * 1000 * TIMEOUT_SCALE)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # iframe of the streamlit-folium component (Streamlit sets title=<component name>)
@@ -237,7 +269,18 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _dead_proxy_port():
+    """A loopback port held bound and never listening: connecting to it is refused at once. The
+    browser's proxy for every non-loopback URL (Chromium never proxies loopback), so a request
+    leaving the machine fails in the browser itself, without request interception (which would
+    turn the HTTP cache off)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser(_dead_proxy_port):
     """Headless Debian Chromium driven by Playwright (never Playwright's own build)."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
         _unavailable(f"{CHROMIUM} not found")
@@ -247,7 +290,8 @@ def browser():
         _unavailable("the playwright Python package is not installed")
     pw = sync_playwright().start()
     try:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                               args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{_dead_proxy_port}"])
         try:
             yield b
         finally:
@@ -267,9 +311,9 @@ def network_log() -> NetworkLog:
     return NetworkLog()
 
 
-@pytest.fixture
-def page(browser, network_log: NetworkLog):
-    """A fresh page; records every request and blocks non-local ones."""
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """The one context the ``page`` fixture opens its pages in (shared HTTP cache)."""
     context = browser.new_context(
         viewport={"width": 1400, "height": 1000},
         locale="fr-FR",
@@ -277,6 +321,17 @@ def page(browser, network_log: NetworkLog):
         service_workers="block",
     )
     context.set_default_timeout(MAP_TIMEOUT_MS)
+    context.set_default_navigation_timeout(MAP_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context, network_log: NetworkLog):
+    """A fresh page; records every request and lets none leave the machine."""
+    context = browser_context
 
     def on_request(req):
         network_log.requests.append((req.method, req.resource_type, req.url))
@@ -287,24 +342,26 @@ def page(browser, network_log: NetworkLog):
     def on_failed(req):
         network_log.failed.append((req.url, req.failure or ""))
 
-    def guard(route):
-        if is_local_url(route.request.url):
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
+    def on_page(pg):
+        pg.on("websocket", lambda ws: network_log.websockets.append(ws.url))
+        pg.on("console", lambda msg: msg.type == "error" and network_log.console_errors.append(msg.text))
+        pg.on("pageerror", lambda exc: network_log.page_errors.append(str(exc)))
 
-    context.on("request", on_request)
-    context.on("response", on_response)
-    context.on("requestfailed", on_failed)
-    context.route("**/*", guard)
+    listeners = [("request", on_request), ("response", on_response), ("requestfailed", on_failed), ("page", on_page)]
+    for event, fn in listeners:
+        context.on(event, fn)
     pg = context.new_page()
-    pg.on("websocket", lambda ws: network_log.websockets.append(ws.url))
-    pg.on("console", lambda msg: msg.type == "error" and network_log.console_errors.append(msg.text))
-    pg.on("pageerror", lambda exc: network_log.page_errors.append(str(exc)))
     try:
         yield pg
     finally:
-        context.close()
+        for event, fn in listeners:
+            context.remove_listener(event, fn)
+        for other in list(context.pages):  # this test's page and any it opened
+            try:
+                other.close()
+            except Exception:  # already closed with its opener
+                pass
+        context.clear_cookies()  # a sign-in never carries over to the next test
 
 
 # --------------------------------------------------------------------------
@@ -402,6 +459,31 @@ def open_map(page, app_url: str, request: pytest.FixtureRequest):
     return _open
 
 
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+
+
+def wait_for_idle(page, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
+    """Wait until no script run is in progress (and the websocket is connected). Wait for an
+    element the run draws first: before its first run a page is « notRunning » too."""
+    try:
+        page.wait_for_selector(IDLE, state="attached", timeout=timeout_ms)
+    except Exception as e:  # playwright's TimeoutError: say what was awaited, and the app's error if any
+        pytest.fail(f"the app did not finish its run within {timeout_ms / 1000:.0f} s "
+                    f"({_app_state(page)}): {type(e).__name__}", pytrace=False)
+
+
+def _app_state(page) -> str:
+    try:
+        return page.evaluate("""() => { const a = document.querySelector('[data-testid="stApp"]');
+            const x = document.querySelector('[data-testid="stException"]');
+            return a ? `script ${a.getAttribute('data-test-script-state')}, connection `
+                       + `${a.getAttribute('data-test-connection-state')}` + (x ? `, exception: ${x.innerText.slice(0, 2000)}` : '')
+                     : 'no stApp in the page'; }""")
+    except Exception as e:  # the page is gone
+        return f"page unavailable: {e}"
+
+
+# Records every value data-test-script-state takes from now on (the current one first).
 _WATCH_SCRIPT_STATE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     window.__e2eScriptStates = [];
@@ -411,27 +493,43 @@ _WATCH_SCRIPT_STATE_JS = """() => {
     window.__e2eObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 
+# Done when a run started after the watch began (any state but notRunning: running, rerunRequested...)
+# and the app is back to notRunning. A click during a run that is already going (streamlit-folium
+# asks for one when a map mounts) restarts that run: « running » is then seen when it began, after
+# the watch started, because the watch only starts once the app is idle.
 _RERUN_DONE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
-    return window.__e2eScriptStates.includes('running')
+    return window.__e2eScriptStates.some(s => s !== 'notRunning')
         && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
 
 
 def run_and_wait_for_rerun(page, action, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
-    """Do ``action()`` (a click...) and wait until the Streamlit script rerun
-    it triggers has finished (``stApp[data-test-script-state]`` went through
-    ``running`` and is back to ``notRunning``)."""
+    """Wait until the app is idle, do ``action()`` (a click...) and wait until the Streamlit
+    script rerun it triggers has finished (``stApp[data-test-script-state]`` left
+    ``notRunning`` and came back to it)."""
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
+    wait_for_idle(page, timeout_ms)
     page.evaluate(_WATCH_SCRIPT_STATE_JS)
     action()
-    page.wait_for_function(_RERUN_DONE_JS, timeout=timeout_ms)
+    try:
+        page.wait_for_function(_RERUN_DONE_JS, timeout=timeout_ms)
+    except Exception as e:
+        states = page.evaluate("() => window.__e2eScriptStates || []")
+        pytest.fail(f"no finished rerun after the action within {timeout_ms / 1000:.0f} s "
+                    f"(script states seen: {states}; {_app_state(page)}): {type(e).__name__}", pytrace=False)
 
 
 @pytest.fixture
 def rerun(page):
     """``rerun(action)``: perform *action* and wait for the app rerun to end."""
     return lambda action, timeout_ms=MAP_TIMEOUT_MS: run_and_wait_for_rerun(page, action, timeout_ms)
+
+
+@pytest.fixture
+def idle(page):
+    """``idle()``: :func:`wait_for_idle` on ``page``."""
+    return lambda timeout_ms=MAP_TIMEOUT_MS: wait_for_idle(page, timeout_ms)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

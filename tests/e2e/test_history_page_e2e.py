@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from app_server import copy_data, geo_cli, running_app
-from conftest import APP_EXCEPTION
+from conftest import APP_EXCEPTION, wait_for_idle
+
+pytestmark = pytest.mark.e2e  # (it ran with -m "not e2e" before: a server and Chromium)
 
 NAME = "CPTS <b>gras</b> **étoile** {{ 7*7 }}"
 
@@ -39,6 +41,7 @@ def test_visitor_sees_the_history_without_restore(history_data, tmp_path_factory
         page.goto(base + "/Historique")
         page.get_by_text("Historique du registre").first.wait_for(timeout=60_000)
         page.get_by_text("réservée aux éditeurs connectés").first.wait_for(timeout=60_000)
+        wait_for_idle(page)  # the whole page is drawn: the absence of the restore button means something
         body = page.locator("body").inner_text()
         assert "Agnès Martin" in body and "Version 2" in body  # the table itself is a canvas grid
         assert NAME in body and "49" not in body.replace("2049", "")  # literal, no template ran
@@ -51,5 +54,6 @@ def test_visitor_sees_the_history_without_restore(history_data, tmp_path_factory
         assert _files(data / "registry") == initial
         page.reload()
         page.get_by_text("Restauration de la version 1").first.wait_for(timeout=60_000)
+        wait_for_idle(page)
         assert "Bruno" in page.locator("body").inner_text()
         network_log.assert_only_local()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app_server import copy_data, data_env, geo_cli
-from conftest import APP_EXCEPTION, REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, http_get
+from conftest import APP_EXCEPTION, REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, http_get, wait_for_idle
 from tests.deploy_support import NEW_CPTS_ROWS
 
 pytestmark = pytest.mark.e2e
@@ -37,9 +37,12 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{url} did not answer:\n" + log.read_text(errors="replace")[-3000:], pytrace=False)
 
 
-@pytest.fixture
-def oidc_app(tmp_path):
-    """(app base URL, data dir): the mock provider and the app, both on 127.0.0.1."""
+@pytest.fixture(scope="module")
+def oidc_app(tmp_path_factory):
+    """(app base URL, data dir): the mock provider and the app, both on 127.0.0.1. One pair for the
+    module: each test signs in from its own page (the page fixture clears cookies between tests), and the visitor test
+    compares the registry before and after its own upload."""
+    tmp_path = tmp_path_factory.mktemp("oidc")
     env = data_env(copy_data(tmp_path / "data")) | {"AUTHLIB_INSECURE_TRANSPORT": "1"}  # plain http on loopback
     provider_port, app_port = _free_port(), _free_port()
     provider = f"http://127.0.0.1:{provider_port}"
@@ -91,6 +94,7 @@ def _sign_in(page, app: str, sub: str) -> None:
     page.wait_for_url(app + "/**")
     page.goto(app + "/Importer", wait_until="commit")
     page.wait_for_selector(IDLE + ' [data-testid="stHeading"]')
+    wait_for_idle(page)  # the sidebar's sign-in texts and buttons are all drawn
 
 
 def _upload(page, tmp_path: Path) -> None:

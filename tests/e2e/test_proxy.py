@@ -103,7 +103,7 @@ def test_upload_limits_are_coherent_and_enforced(site):
 
 def test_app_works_through_the_proxy_without_csp_violation(site, page, network_log, rerun, tmp_path):
     proxy, _ = site
-    page.context.add_init_script(REPORT_CSP_JS)
+    page.add_init_script(REPORT_CSP_JS)  # every frame of this page (the context is shared across tests)
     page.goto(proxy + "/", wait_until="commit")
     m = wait_for_folium_map(page)
     m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)

@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from conftest import wait_for_idle
+
 pytestmark = pytest.mark.e2e
 
 LAPTOP = {"width": 1366, "height": 768}
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PARTIAL = re.compile(r"Registre partiel : 5 CPTS cartographiées sur 37 connues en 2024")
 
 
@@ -23,7 +24,7 @@ def test_voir_la_source_opens_the_document_with_the_passage_highlighted(app_url,
     figure = page.locator('[data-testid="stElementContainer"]',
                           has=page.locator('[data-testid="stMarkdownContainer"]', has_text="Population déclarée")).first
     figure.wait_for()
-    page.wait_for_selector(IDLE, state="attached")
+    wait_for_idle(page)
     assert PARTIAL.search(_spaces(page.locator('[data-testid="stMain"]').inner_text()))
     # the caption right under « Population déclarée : 81 205 hab. » carries its link
     link = figure.locator("xpath=following-sibling::div[1]").get_by_role("link", name="voir la source")
@@ -38,6 +39,7 @@ def test_voir_la_source_opens_the_document_with_the_passage_highlighted(app_url,
         doc = page
     mark = doc.locator("mark.passage").first
     mark.wait_for()
+    wait_for_idle(doc)  # the whole document page is drawn (the partial-registry line comes after the passage)
     assert "81 205 habitants" in _spaces(mark.inner_text())
     assert "document=cp-vitre-2022-09-29" in doc.url
     heading = doc.get_by_role("heading", name=re.compile("Un nouveau contrat signé")).first
