@@ -21,7 +21,7 @@ def register(sub) -> None:
     # command runs, so that building the parser does not import geopandas.
     b.add_argument("--departements", default=None,
                    help="codes séparés par des virgules, ou « all » pour la France entière")
-    b.add_argument("--region", default=None,
+    b.add_argument("--region", default=None, metavar="CODE",
                    help="code INSEE de région (53 = Bretagne), ou « france » : référentiel et artefacts de carte "
                         "de ce territoire, dans le dossier de données (regions/CODE/)")
     b.add_argument("--output", default=None, help=f"fichier écrit (par défaut {COMMUNES_PARQUET})")
