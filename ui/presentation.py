@@ -6,7 +6,8 @@ where we are in the walk and in which order, « Précédente » / « Suivante »
 using the window's height, 3 to 5 large key figures each tagged déclaré/calculé, and the sources
 as one footnote line (documents by their title and date, each opening its page). No sidebar, so
 nothing here tells people to use it. The walk follows the signature date (geo/views/presentation.py)
-and the keyboard arrows ← → do what the buttons do (ui/presentation_keys.py). Names on the map never
+and the keyboard arrows ← → do what the buttons do (ui/presentation_page.py, which also shrinks the
+map when a note or the timeline's slider stands in its column). Names on the map never
 overlap (ui/map_labels.py).
 
 ui/home.py owns the page and the selection; it calls :func:`header`, :func:`territory_labels`,
@@ -28,7 +29,7 @@ from geo.views.registry_scope import partial_registry_line
 from ui.cards import no_cpts_notice
 from ui.data import get_atlas
 from ui.document import document_href
-from ui.presentation_keys import NEXT_KEY, PREV_KEY, arrow_keys
+from ui.presentation_page import NEXT_KEY, PREV_KEY, presentation_scripts
 from ui.text import h, md
 
 S = st.session_state
@@ -44,9 +45,10 @@ PRESENTATION_CSS = """<style>
 .block-container p, .block-container li {font-size: 1.15rem}
 .st-key-pres-head h1 {font-size: clamp(1.5rem, 2.1vw, 2.3rem); padding: 0 !important; margin: 0; line-height: 1.2}
 .st-key-pres-head [data-testid="stMarkdownContainer"] p {font-size: clamp(0.95rem, 1.05vw, 1.2rem); margin: 0}
-[data-testid="stMain"] .st-key-carte-cadre iframe {height: calc(100dvh - MAP_PXpx) !important;
+[data-testid="stMain"] .st-key-carte-cadre iframe {height: calc(100dvh - MAP_PXpx - var(--cpts-map-less, 0px)) !important;
     max-height: none !important; aspect-ratio: auto !important; min-height: 300px !important}
 .st-key-pres-panel h3 {font-size: clamp(1.35rem, 1.9vw, 2.1rem); padding: 0 0 0.25rem; line-height: 1.2}
+.st-key-pres-foot [data-testid="stMarkdownContainer"] {margin-bottom: 0 !important}
 .st-key-pres-foot p {font-size: 0.8rem !important; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
     margin: 0; color: rgba(49, 51, 63, 0.75)}
 .cpts-tiles {display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.6rem}
@@ -90,7 +92,7 @@ def header(atlas, select: Callable[[str], None]) -> None:
     """Hide the sidebar, size the page to the window, and draw the one-line header with the walk's
     buttons (← → on the keyboard do the same)."""
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-    arrow_keys()
+    presentation_scripts(ABOVE_BELOW_MAP_PX)
     stops = room.walk(atlas.territories)
     ids = [s.id for s in stops]
     cur = S.get("cpts")

@@ -49,6 +49,10 @@ _LABELS_JS = """() => {
 }"""
 
 
+_FOCUS_JS = """() => [document.activeElement.tagName, document.activeElement.className,
+    !!window.__cptsPresentation, !!document.querySelector('.st-key-pres-next button')]"""
+
+
 def _intersect(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -101,9 +105,10 @@ def _open(open_map, page, viewport, path="/?mode=presentation"):
     m = open_map(path)
     m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
     m.frame.wait_for_selector("body[data-labels-placed]", state="attached", timeout=60_000)
-    if "cpts=" not in path:  # fitted to the region once the map has its final size
+    if "cpts=" not in path and "commune=" not in path:  # fitted to the region at its final size
         m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
     page.locator(f"{MAIN} .st-key-pres-foot").wait_for()
+    page.wait_for_function("() => window.__cptsPresentation === true")   # the arrow keys' listener is on
     return m
 
 
@@ -140,6 +145,7 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
     assert len(walk_names) >= 3, walk_names
     title = page.locator(TITLE)
     for i, name in enumerate(walk_names):
+        print(f"step {i + 1}: → {name}; focus on", page.evaluate(_FOCUS_JS))   # shown if the step fails
         rerun(lambda: page.keyboard.press("ArrowRight"))
         expect(title).to_have_text(name, timeout=60_000)
         expect(page.locator(f"{MAIN} .st-key-pres-head")).to_contain_text(f"CPTS {i + 1} sur {len(walk_names)}")
@@ -160,6 +166,7 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
     rerun(lambda: page.keyboard.press("ArrowLeft"))
     expect(title).to_have_text(walk_names[-2], timeout=60_000)
     # once the map has the focus (a click on it, Leaflet's own keyboard), ← → still walk
+    print("from the focused map: →")
     m.frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
     rerun(lambda: page.keyboard.press("ArrowRight"))
     expect(title).to_have_text(walk_names[-1], timeout=60_000)
@@ -181,3 +188,19 @@ def test_buttons_walk_too_and_labels_stay_apart_on_a_cpts(open_map, page, rerun,
     rerun(lambda: page.get_by_role("button", name=re.compile("Précédente")).click())
     expect(title).to_have_text(walk_names[i], timeout=60_000)
     assert "cpts=pays-de-vitre" in page.url and "mode=presentation" in page.url
+
+
+@SCREENS
+def test_a_note_above_the_map_still_fits_one_screen(open_map, page, viewport):
+    """A former INSEE code's link says which commune it opened, above the map: the map gives up the
+    height the note takes (ui/presentation_page.py), the page still does not scroll."""
+    _open(open_map, page, viewport, "/?mode=presentation&commune=35112")
+    page.locator(f"{MAIN} [data-testid='stAlert']").get_by_text("Fleurigné").wait_for()
+    expect(page.locator(TITLE)).to_have_text("CPTS du Pays de Fougères")
+    # the map's height follows the page's layout on the next frames: wait until nothing scrolls
+    page.wait_for_function("""() => { const m = document.querySelector('[data-testid="stMain"]');
+        return m.scrollHeight <= m.clientHeight + 1; }""")
+    _assert_one_screen(page, viewport)
+    box = page.locator(FOLIUM_IFRAME).last.bounding_box()
+    assert box["height"] >= 0.55 * viewport["height"], box     # the map still uses the window's height
+    _shot(page, f"note-{viewport['width']}x{viewport['height']}")
