@@ -39,8 +39,8 @@ def test_visitor_sees_the_history_without_restore(history_data, tmp_path_factory
     data, initial = history_data
     with running_app(data, tmp_path_factory.mktemp("history-log") / "streamlit.log") as base:
         page.goto(base + "/Historique")
-        page.get_by_text("Historique du registre").first.wait_for(timeout=60_000)
-        page.get_by_text("réservée aux éditeurs connectés").first.wait_for(timeout=60_000)
+        page.get_by_text("Historique du registre").first.wait_for()
+        page.get_by_text("réservée aux éditeurs connectés").first.wait_for()
         wait_for_idle(page)  # the whole page is drawn: the absence of the restore button means something
         body = page.locator("body").inner_text()
         assert "Agnès Martin" in body and "Version 2" in body  # the table itself is a canvas grid
@@ -53,7 +53,7 @@ def test_visitor_sees_the_history_without_restore(history_data, tmp_path_factory
         assert out.returncode == 0, out.stderr
         assert _files(data / "registry") == initial
         page.reload()
-        page.get_by_text("Restauration de la version 1").first.wait_for(timeout=60_000)
+        page.get_by_text("Restauration de la version 1").first.wait_for()
         wait_for_idle(page)
         assert "Bruno" in page.locator("body").inner_text()
         network_log.assert_only_local()

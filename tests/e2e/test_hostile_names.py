@@ -139,7 +139,7 @@ def _hover(page, x: float, y: float) -> None:
 def _commune_center(m, code: str) -> tuple[float, float]:
     """The centre of the commune's drawn polygon, brought to the upper right of the map (away from
     the legend, which hides the lower left and grows with nine long names)."""
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
     return m.frame.evaluate("""(code) => {
         let found = null;
         window.map.eachLayer(l => { if (!found && l.feature && l.feature.properties && l.feature.properties.code === code) found = l; });
@@ -158,7 +158,7 @@ def test_map_legend_tooltip_and_panel_show_names_literally(hostile_app, hostile_
     page.goto(base + "/", wait_until="commit")
     m = wait_for_folium_map(page, started=t0)
     legend = m.frame.locator(".cpts-legend")
-    legend.wait_for(timeout=60_000)
+    legend.wait_for()
     if not legend.evaluate("e => e.open"):  # folded into « Légende » on a narrow map (issue 9.2)
         legend.locator("summary").click()
     legend_text = legend.inner_text()
@@ -168,14 +168,14 @@ def test_map_legend_tooltip_and_panel_show_names_literally(hostile_app, hostile_
     lat, lon = _commune_center(m, "29232")
     _hover(page, *_latlon_to_page(m, lat, lon))
     tip = m.frame.locator(".leaflet-tooltip").first
-    tip.wait_for(state="visible", timeout=30_000)
+    tip.wait_for(state="visible")
     assert "CPTS : CPTS A{{7*7}}Z" in tip.inner_text() and "Quimper" in tip.inner_text()
     # hover then click Concarneau (<script> name), the panel shows the CPTS by its name
     lat, lon = _commune_center(m, "29039")
     xy = _latlon_to_page(m, lat, lon)
     _hover(page, *xy)
     run_and_wait_for_rerun(page, lambda: page.mouse.click(*xy))
-    page.locator(MAIN).get_by_text("Code INSEE 29039").wait_for(timeout=60_000)
+    page.locator(MAIN).get_by_text("Code INSEE 29039").wait_for()
     assert "<script>alert(1)</script> CPTS" in _plain(page.locator(MAIN).inner_text())
     assert "<script>alert(1)</script> CPTS" in m.frame.locator(".leaflet-tooltip").first.inner_text()
     assert m.frame.locator(".cpts-load-error").count() == 0
@@ -188,7 +188,7 @@ def test_deep_link_to_a_hostile_commune(hostile_app, hostile_data, page, network
     name = hostile_data[2][next(r[0] for r in ROWS if r[1] == code)]
     page.goto(f"{base}/?commune={code}", wait_until="commit")
     wait_for_folium_map(page)
-    page.locator(MAIN).get_by_text(f"Code INSEE {code}").wait_for(timeout=60_000)
+    page.locator(MAIN).get_by_text(f"Code INSEE {code}").wait_for()
     assert name in _plain(page.locator(MAIN).inner_text())
     _assert_nothing_ran(page, dialogs, network_log)
 
@@ -199,7 +199,7 @@ def test_presentation_mode_labels_and_key_figures(hostile_app, hostile_data, pag
     name = "CPTS {{ cycler.__init__.__globals__.os.popen(dict(id=1)|first).read() }}"
     page.goto(f"{base}/?mode=presentation&cpts={ids[name]}", wait_until="commit")
     m = wait_for_folium_map(page)
-    m.frame.locator("body[data-labels-placed]").wait_for(state="attached", timeout=60_000)
+    m.frame.locator("body[data-labels-placed]").wait_for(state="attached")
     # the text of every label (a label that would overlap another is shortened or hidden: issue 9.5)
     labels = m.frame.evaluate("() => [...document.querySelectorAll('.cpts-label-text')].map(e => e.textContent)")
     # presentation labels drop the « CPTS » prefix; written literally, in full or in their short form
@@ -212,10 +212,10 @@ def test_presentation_mode_labels_and_key_figures(hostile_app, hostile_data, pag
 
 def _open_page(page, url: str, ready: str) -> None:
     page.goto(url, wait_until="commit")
-    page.locator(f"{MAIN}, {APP_EXCEPTION}").first.wait_for(timeout=120_000)
-    page.locator(f"{ready}, {APP_EXCEPTION}").first.wait_for(timeout=120_000)
+    page.locator(f"{MAIN}, {APP_EXCEPTION}").first.wait_for()
+    page.locator(f"{ready}, {APP_EXCEPTION}").first.wait_for()
     page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
-                           ".getAttribute('data-test-script-state') === 'notRunning'", timeout=120_000)
+                           ".getAttribute('data-test-script-state') === 'notRunning'")
 
 
 @pytest.mark.parametrize("name", [NAMES[0], NAMES[2], NAMES[4], NAMES[5], NAMES[6], NAMES[8]])
@@ -223,9 +223,9 @@ def test_fiche_page_shows_the_name_literally(hostile_app, hostile_data, page, ne
     base, _ = hostile_app
     _, ids, shown = hostile_data
     _open_page(page, f"{base}/Fiches_CPTS?cpts={ids[name]}", f"{MAIN} h1")
-    page.locator(FOLIUM_IFRAME).first.wait_for(timeout=60_000)
+    page.locator(FOLIUM_IFRAME).first.wait_for()
     frame = page.frame_locator(FOLIUM_IFRAME).first
-    frame.locator("body[data-communes-loaded]").wait_for(state="attached", timeout=60_000)
+    frame.locator("body[data-communes-loaded]").wait_for(state="attached")
     assert shown[name] in _plain(page.locator(MAIN).inner_text())
     _assert_nothing_ran(page, dialogs, network_log)
 

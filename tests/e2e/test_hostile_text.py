@@ -49,11 +49,11 @@ def _rendered_markup(page) -> list[str]:
 def test_hostile_cpts_name_shows_literally(hostile_app, page, network_log):
     page.goto(hostile_app + "/Fiches_CPTS?cpts=pays-de-vitre", wait_until="commit")
     heading = page.locator(f"{MAIN} h4").filter(has_text="CPTS du Pays de Vitré").first
-    heading.wait_for(timeout=120_000)
+    heading.wait_for()
     assert heading.inner_text().replace("\u2060", "").strip() == NAME       # every mark as typed
     assert _rendered_markup(page) == []
     page.goto(hostile_app + "/Comparer", wait_until="commit")
-    page.get_by_role("heading", name="Missions de l'ACI").wait_for(timeout=120_000)
+    page.get_by_role("heading", name="Missions de l'ACI").wait_for()
     page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').filter(has_text="Sources :").first.wait_for()
     caption = page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').filter(has_text="Sources :").first
     assert NAME in caption.inner_text().replace("\u2060", "")

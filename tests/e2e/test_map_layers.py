@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from app_server import copy_data, geo_cli, running_app
-from conftest import FOLIUM_IFRAME, REPO_ROOT, http_get, wait_for_folium_map
+from conftest import FOLIUM_IFRAME, MAP_TIMEOUT_MS, REPO_ROOT, http_get, wait_for_folium_map
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +47,12 @@ def test_unreachable_layer_says_so_and_recovers(layers_app, page, network_log):
     page.goto(base + "/", wait_until="commit")
     frame = page.frame_locator(FOLIUM_IFRAME).last
     box = frame.locator(".cpts-load-error")
-    box.wait_for(timeout=120_000)
+    box.wait_for()
     assert MESSAGE in box.inner_text() and "rechargez la page" in box.inner_text()
     page.unroute(re.compile(r".*/static/generated/communes-[0-9a-f]+\.json$"))
     # the layer is fetched again by itself: the communes appear and the message goes away
-    frame.locator("body[data-communes-loaded]").wait_for(state="attached", timeout=60_000)
-    box.wait_for(state="detached", timeout=30_000)
+    frame.locator("body[data-communes-loaded]").wait_for(state="attached")
+    box.wait_for(state="detached")
     network_log.assert_only_local()
 
 
@@ -60,7 +60,7 @@ def test_publish_keeps_the_files_of_open_pages_and_a_removed_file_comes_back(lay
     base, data, root = layers_app
     page.goto(base + "/", wait_until="commit")
     m = wait_for_folium_map(page)
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
     old_url = _communes_url(network_log)
 
     # publish a change from the CLI while the page is open (another process, as a second server would)
@@ -73,13 +73,14 @@ def test_publish_keeps_the_files_of_open_pages_and_a_removed_file_comes_back(lay
     assert http_get(base + old_url.split(base, 1)[1])[0] == 200
     # a new page sees the new version
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(MAP_TIMEOUT_MS)  # a second visitor, with the suite's (scalable) limits
     try:
         other = ctx.new_page()
         urls: list[str] = []
         other.on("request", lambda r: urls.append(r.url))
         other.goto(base + "/", wait_until="commit")
         m2 = wait_for_folium_map(other)
-        m2.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+        m2.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
         new_url = [u for u in urls if "/generated/communes-" in u][-1]
         assert new_url != old_url
         assert http_get(base + old_url.split(base, 1)[1])[0] == 200
@@ -89,7 +90,7 @@ def test_publish_keeps_the_files_of_open_pages_and_a_removed_file_comes_back(lay
         path.unlink()
         other.goto(base + "/", wait_until="commit")
         m3 = wait_for_folium_map(other)
-        m3.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+        m3.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
         assert path.exists()
         assert m3.frame.locator(".cpts-load-error").count() == 0
     finally:

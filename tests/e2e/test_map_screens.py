@@ -22,8 +22,8 @@ VITRE = (48.1236, -1.2093)
 def _open_home(page, open_map, viewport):
     page.set_viewport_size(viewport)
     m = open_map("/")
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
-    m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
+    m.frame.wait_for_selector("body[data-map-fitted]", state="attached")
     return m
 
 
@@ -46,7 +46,7 @@ def test_first_click_on_a_fresh_page_selects_the_commune(open_map, page, network
     top_before = m.iframe.bounding_box()["y"]
     page.mouse.click(*_page_point(m, *VITRE))
     # ONE click: the panel shows Vitré's CPTS (no second click anywhere in this test)
-    page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for()
     assert "commune=35360" in page.url
     # the click did not scroll the page under the pointer (the cause of the lost click)
     assert abs(page.locator(FOLIUM_IFRAME).last.bounding_box()["y"] - top_before) < 1
@@ -59,16 +59,16 @@ def test_first_click_after_scrolling_down_selects_the_commune(open_map, page, ne
     mousedown must not scroll the page back to show the whole map (which lost that click)."""
     page.set_viewport_size(LAPTOP)
     m = open_map("/?commune=35360")
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
-    page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for(timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
+    page.get_by_role("heading", name="CPTS du Pays de Vitré").wait_for()
     top = m.iframe.bounding_box()["y"]
     page.mouse.move(LAPTOP["width"] - 150, LAPTOP["height"] - 150)  # over the panel, not the map
     page.mouse.wheel(0, top + 60)
     page.wait_for_function("""(top) => document.querySelector('iframe[title="streamlit_folium.st_folium"]')
-                              .getBoundingClientRect().top < 0""", arg=top, timeout=20_000)
+                              .getBoundingClientRect().top < 0""", arg=top)
     x, y = _page_point(m, 48.1236, -1.2900)  # a commune west of Vitré, on screen
     page.mouse.click(x, y)
-    page.wait_for_function("() => /commune=(?!35360)[0-9AB]{5}/.test(location.search)", timeout=60_000)
+    page.wait_for_function("() => /commune=(?!35360)[0-9AB]{5}/.test(location.search)")
     network_log.assert_only_local()
 
 
@@ -138,7 +138,7 @@ def test_map_follows_a_window_resize(open_map, page):
 def test_presentation_map_is_on_screen_and_its_legend_hides_little(open_map, page, viewport):
     page.set_viewport_size(viewport)
     m = open_map("/?mode=presentation")
-    m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-map-fitted]", state="attached")
     box = m.iframe.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
     g = m.frame.evaluate(_GEOMETRY_JS)
@@ -151,8 +151,8 @@ def test_other_maps_fit_their_territory_without_errors(open_map, page, network_l
     script error (a fit before the map had a size gave a NaN view and lost the départements)."""
     page.set_viewport_size(LAPTOP)
     m = open_map(path)
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
-    m.frame.wait_for_selector("body[data-map-fitted]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
+    m.frame.wait_for_selector("body[data-map-fitted]", state="attached")
     g = m.frame.evaluate(_GEOMETRY_JS) if m.frame.locator(".cpts-legend").count() else None
     c = m.frame.evaluate("""() => { const c = document.querySelector('.leaflet-container').getBoundingClientRect();
         let l = Infinity, r = -Infinity, t = Infinity, b = -Infinity;

@@ -198,7 +198,7 @@ def test_map_is_interactive_with_no_external_request(open_map, page, network_log
 
     # Hover a drawn shape: Leaflet shows its tooltip.
     page.mouse.move(*m.point_on_shape())
-    frame.locator(".leaflet-tooltip").first.wait_for(state="visible", timeout=15_000)
+    frame.locator(".leaflet-tooltip").first.wait_for(state="visible")
 
     shot = os.environ.get("E2E_SCREENSHOT") or str(tmp_path / "offline_map.png")
     page.screenshot(path=shot, full_page=True)

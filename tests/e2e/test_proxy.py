@@ -106,18 +106,18 @@ def test_app_works_through_the_proxy_without_csp_violation(site, page, network_l
     page.add_init_script(REPORT_CSP_JS)  # every frame of this page (the context is shared across tests)
     page.goto(proxy + "/", wait_until="commit")
     m = wait_for_folium_map(page)
-    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached", timeout=60_000)
+    m.frame.wait_for_selector("body[data-communes-loaded]", state="attached")
     assert m.frame.locator("path.leaflet-interactive").count() > 1000, "communes not drawn"
     assert any(u.startswith(proxy.replace("http", "ws", 1)) for u in network_log.websockets), network_log.websockets
 
     # a click through the proxy: websocket + component value -> the commune's panel
     x, y = m.point_on_shape()
     rerun(lambda: page.mouse.click(x, y))
-    page.get_by_text(re.compile(r"Code INSEE \d")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"Code INSEE \d")).first.wait_for()
 
     # a deferred download (computed on the session's process, served from its /media)
     page.get_by_text("Exporter (hors ligne)").click()
-    with page.expect_download(timeout=120_000) as dl:
+    with page.expect_download() as dl:
         page.get_by_role("button", name="Tableaux (XLSX)").click()
     assert open(dl.value.path(), "rb").read(2) == b"PK"
 
@@ -127,8 +127,7 @@ def test_app_works_through_the_proxy_without_csp_violation(site, page, network_l
     for url in links:
         assert url.startswith(proxy), url
         page.goto(url, wait_until="commit")
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"] [data-testid="stHeading"]',
-                               timeout=120_000)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"] [data-testid="stHeading"]')
         assert page.locator(APP_EXCEPTION).count() == 0, url
 
     # an upload through the proxy (XSRF token + cookie, upload and preview on the same process)
@@ -138,7 +137,7 @@ def test_app_works_through_the_proxy_without_csp_violation(site, page, network_l
                    encoding="utf-8")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv))
     used = page.locator('[data-testid="stMetric"]').filter(has_text="Lignes utilisées")
-    used.wait_for(timeout=120_000)
+    used.wait_for()
     assert "2" in used.inner_text()
 
     csp = [e for e in network_log.console_errors if "Content Security Policy" in e or "CSP violation" in e]
