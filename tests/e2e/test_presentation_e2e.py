@@ -49,8 +49,10 @@ _LABELS_JS = """() => {
 }"""
 
 
-_FOCUS_JS = """() => [document.activeElement.tagName, document.activeElement.className,
-    !!window.__cptsPresentation, !!document.querySelector('.st-key-pres-next button')]"""
+_FOCUS_JS = """() => { if (!window.__keysSeen) { window.__keysSeen = [];
+        window.addEventListener('keydown', e => setTimeout(() => window.__keysSeen.push([e.key, e.defaultPrevented]), 0), true); }
+    return [document.activeElement.tagName, document.activeElement.className, !!window.__cptsPresentation,
+            !!document.querySelector('.st-key-pres-next button'), window.__keysSeen.slice(-3)]; }"""
 
 
 def _intersect(a, b) -> bool:
@@ -160,8 +162,6 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
         lines = foot.evaluate("e => Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))")
         assert lines == 1, lines                        # the sources: one footnote line
         assert "communiqué de presse" in foot.inner_text()
-        if i == 0:
-            _shot(page, f"cpts-{viewport['width']}x{viewport['height']}")
     # ← goes back in the same order, wrapping round from the first to the last
     rerun(lambda: page.keyboard.press("ArrowLeft"))
     expect(title).to_have_text(walk_names[-2], timeout=60_000)
@@ -171,6 +171,7 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
     rerun(lambda: page.keyboard.press("ArrowRight"))
     expect(title).to_have_text(walk_names[-1], timeout=60_000)
     _assert_no_overlap(_labels(m.frame))
+    _shot(page, f"cpts-{viewport['width']}x{viewport['height']}")   # after the last key: a shot may take the focus
     assert not network_log.page_errors, network_log.page_errors
     network_log.assert_only_local()
 
