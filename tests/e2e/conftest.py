@@ -344,6 +344,7 @@ def page(browser_context, network_log: NetworkLog):
 
     def on_page(pg):
         pg.on("websocket", lambda ws: network_log.websockets.append(ws.url))
+        pg.on("websocket", lambda ws: _record_protocol(pg, ws))
         pg.on("console", lambda msg: msg.type == "error" and network_log.console_errors.append(msg.text))
         pg.on("pageerror", lambda exc: network_log.page_errors.append(str(exc)))
 
@@ -483,6 +484,49 @@ def _app_state(page) -> str:
         return f"page unavailable: {e}"
 
 
+# What Streamlit said on each page's websocket: ("rerun", None) for a rerun request the browser sent
+# (a widget or component value changed), ("finished", status) for each end of a script run.
+_PROTOCOL: dict = {}
+
+
+def _record_protocol(pg, ws) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    log = _PROTOCOL.setdefault(pg, [])
+    pg.once("close", lambda *_: _PROTOCOL.pop(pg, None))
+
+    def sent(payload):
+        if isinstance(payload, bytes):
+            try:
+                if BackMsg.FromString(payload).WhichOneof("type") == "rerun_script":
+                    log.append(("rerun", None))
+            except Exception:  # not a BackMsg: ignore
+                pass
+
+    def received(payload):
+        if isinstance(payload, bytes):
+            try:
+                fm = ForwardMsg.FromString(payload)
+            except Exception:
+                return
+            if fm.WhichOneof("type") == "script_finished":
+                log.append(("finished", fm.script_finished))
+
+    ws.on("framesent", sent)
+    ws.on("framereceived", received)
+
+
+def _rerun_finished_since(page, mark: int) -> bool:
+    """A rerun requested after *mark* has finished (not cut short for another rerun)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    log = _PROTOCOL.get(page, [])[mark:]
+    asked = next((i for i, (kind, _) in enumerate(log) if kind == "rerun"), None)
+    return asked is not None and any(
+        kind == "finished" and status != ForwardMsg.FINISHED_EARLY_FOR_RERUN for kind, status in log[asked + 1:])
+
+
 # Records every value data-test-script-state takes from now on (the current one first).
 _WATCH_SCRIPT_STATE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
@@ -506,18 +550,30 @@ _RERUN_DONE_JS = """() => {
 
 def run_and_wait_for_rerun(page, action, timeout_ms: int = MAP_TIMEOUT_MS) -> None:
     """Wait until the app is idle, do ``action()`` (a click...) and wait until the Streamlit
-    script rerun it triggers has finished (``stApp[data-test-script-state]`` left
-    ``notRunning`` and came back to it)."""
+    script rerun it triggers has finished: on the websocket, a rerun request sent after the action
+    then the end of a run (not one cut short to rerun), and the app idle again; or, in the page,
+    ``stApp[data-test-script-state]`` left ``notRunning`` and came back to it.  (The page alone is
+    not enough: a fast rerun's start and end reach React in one batch and the attribute never
+    changes; the websocket alone is not either when the rerun request did not come from this page.)"""
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout_ms)
     wait_for_idle(page, timeout_ms)
     page.evaluate(_WATCH_SCRIPT_STATE_JS)
+    mark = len(_PROTOCOL.get(page, []))
     action()
-    try:
-        page.wait_for_function(_RERUN_DONE_JS, timeout=timeout_ms)
-    except Exception as e:
-        states = page.evaluate("() => window.__e2eScriptStates || []")
-        pytest.fail(f"no finished rerun after the action within {timeout_ms / 1000:.0f} s "
-                    f"(script states seen: {states}; {_app_state(page)}): {type(e).__name__}", pytrace=False)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (_rerun_finished_since(page, mark) or page.evaluate(_RERUN_DONE_JS)):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            states = page.evaluate("() => window.__e2eScriptStates || []")
+            pytest.fail(f"no finished rerun after the action within {timeout_ms / 1000:.0f} s (websocket: "
+                        f"{_PROTOCOL.get(page, [])[mark:]}; script states seen: {states}; {_app_state(page)})",
+                        pytrace=False)
+        # block until the page's state changes or a websocket frame arrives (both recorded above)
+        try:
+            page.wait_for_function(_RERUN_DONE_JS, timeout=min(left, 0.5) * 1000)
+        except Exception:  # not yet: look at the websocket frames delivered meanwhile
+            pass
+    wait_for_idle(page, timeout_ms)
 
 
 @pytest.fixture
