@@ -197,8 +197,15 @@ def card_plan(atlas: Atlas, t: Territory, full: bool = False) -> tuple:
                          else small("Aucune action citée par la source."))
         parts.append(small(_with_link("Source : " + md(format_source(c.missions.source, reg)), c.missions.source)))
         plan.append(("expander", "Missions (ACI) et actions de la CPTS", full, _block(*parts)))
-    else:
+    engaged = facts.engagement_figures(t, reg)
+    if engaged:  # the tracking table's yes/no per mission, apart from the actions the documents describe
+        plan.append(("expander", f"Missions engagées ({len([f for f in engaged if f.value == 'engagée'])} "
+                                 f"sur {len(engaged)})", full, _block(*(figure_md(f) for f in engaged))))
+    elif not c.missions:
         plan.append(("md", small("Missions : non décrites par les sources.")))
+    contact = facts.contact_figures(t, reg)
+    if contact:  # shown as text, never a live link (the value comes from a file)
+        plan += _block(*(figure_md(f) for f in contact))
 
     issues = [d for d in t.discrepancies if d.severity in (ERREUR, ECART) and d.kind != "population"]
     if issues or full:

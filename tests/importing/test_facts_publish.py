@@ -74,6 +74,15 @@ def test_publish_creates_source_document_and_cited_facts(root, tmp_path, commune
     assert [(f.label[:20], f.value) for f in engaged][:2] == [("Améliorer l'accès au", "engagée"),
                                                               ("Organiser des parcou", "non engagée")]
     assert views.contact_figures(t, reg)[0].value == "coordination@cpts-emeraude.bzh"
+    # ... and the card shows them: missions engaged counted, the e-mail as text (never a live link)
+    from geo.atlas import Atlas
+    from ui.cards import card_plan
+    plan = card_plan(Atlas.load(registry_root=root), t)
+    (engaged_block,) = [item for item in plan if item[0] == "expander" and item[1].startswith("Missions engagées")]
+    assert engaged_block[1] == f"Missions engagées ({sum(f.value == 'engagée' for f in engaged)} sur {len(engaged)})"
+    card_text = "\n".join(item[1] for item in plan if item[0] == "md")
+    assert "Adresse électronique" in card_text and "mailto" not in card_text
+    assert "coordination@\u2060cpts" in card_text  # Streamlit would autolink a bare e-mail address
     facts = declared_facts(t.cpts, reg)
     assert {f["source"] for f in facts if f["champ"] != "perimetre"} == {report.source}
     # the history records the import, its editor and the new source
