@@ -14,9 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import shapely
 
+from .formatting import plural
 from .mapdata import COORD_DECIMALS, MapData, short_label, territory_colors
 
 SHAPE_TOLERANCE = 0.0005   # degrees (~50 m): a highlight outline, drawn over tiles of the same precision
+# Up to this many CPTS the legend names each one with its colour; beyond, the palette's colours repeat
+# (geo/mapdata.PALETTE) and a line per CPTS (France: ~800) says nothing the hover does not: the
+# legend becomes one line per colour class (CPTS territory, approximate perimeter).
+LEGEND_MAX_ITEMS = 40
 
 
 class LazyShapes(Mapping):
@@ -50,6 +55,21 @@ def _geojson(geom) -> dict:
     return shapely.geometry.mapping(g)
 
 
+def compact_legend(mapped, colors: dict[str, str]) -> list[dict]:
+    """The legend rows of ``mapped`` territories: one per CPTS up to LEGEND_MAX_ITEMS, else classes."""
+    if len(mapped) <= LEGEND_MAX_ITEMS:
+        return [{"id": t.id, "nom": short_label(t), "color": colors[t.id], "approximatif": t.approximatif}
+                for t in mapped]
+    approx = [t for t in mapped if t.approximatif]
+    exact = [t for t in mapped if not t.approximatif]
+    rows = []
+    for group, flag in ((exact, False), (approx, True)):   # ui/map.default_legend marks the approximate
+        if group:
+            rows.append({"id": "", "color": colors[group[0].id], "approximatif": flag,
+                         "nom": f"{plural(len(group), 'CPTS', 'CPTS')}, une couleur chacune (nom au survol)"})
+    return rows
+
+
 def tile_map_data(communes, territories) -> MapData:
     """MapData for a tiles-drawn map: empty layers, legend and bounds, lazy centroids and shapes.
     Bounds are metropolitan France's when the scope has it (overseas départements are far away)."""
@@ -63,8 +83,7 @@ def tile_map_data(communes, territories) -> MapData:
 
     mapped = sorted((t for t in territories if t.perimetre_connu and t.geometry is not None), key=lambda t: t.nom)
     by_id = {t.id: t for t in mapped}
-    legend = [{"id": t.id, "nom": short_label(t), "color": colors[t.id], "approximatif": t.approximatif}
-              for t in mapped]
+    legend = compact_legend(mapped, colors)
     metro = shown[~shown["departement"].astype(str).str.startswith("97")]
     west, south, east, north = (float(v) for v in (metro if len(metro) else shown).total_bounds)
     empty = {"type": "FeatureCollection", "features": []}

@@ -105,3 +105,20 @@ def test_tile_map_data_is_lazy_and_answers_what_the_app_asks(atlas):
     assert "99999" not in md.commune_shapes and md.territory_shapes.get("inconnue") is None
     (south, west), (north, east) = md.bounds
     assert west < -1.2093 < east and south < 48.1236 < north
+
+
+def test_legend_names_each_cpts_of_a_region_and_gives_classes_for_france(atlas):
+    import dataclasses
+
+    from geo import tiles_mapdata
+    from geo.mapdata import territory_colors
+
+    mapped = [t for t in atlas.territories if t.perimetre_connu and t.geometry is not None]
+    md = tiles_mapdata.tile_map_data(atlas.communes, atlas.territories)
+    assert sorted(i["id"] for i in md.legend) == sorted(t.id for t in mapped)   # Bretagne: one row per CPTS
+    # ~800 CPTS (France): rows per class, with the counts, not one per CPTS
+    many = [dataclasses.replace(mapped[i % len(mapped)], id=f"cpts-{i}", nom=f"CPTS {i}",
+                                approximatif=(i % 10 == 0)) for i in range(802)]
+    rows = tiles_mapdata.compact_legend(many, territory_colors(many))
+    assert [(r["nom"], r["approximatif"]) for r in rows] == [
+        ("721 CPTS, une couleur chacune (nom au survol)", False), ("81 CPTS, une couleur chacune (nom au survol)", True)]
