@@ -2,7 +2,7 @@
 ~800 SYNTHETIC CPTS formed from EPCI groupings (clearly named « CPTS synthétique NNN », generated in
 a temporary CPTS_DATA_DIR, never shipped nor shown as real data).
 
-    python benchmarks/bench_app_france.py [--referential PATH] [--keep DIR [--app-only]]
+    python benchmarks/bench_app_france.py [--referential PATH] [--keep DIR [--app-only]] [--entry serve.py|app.py]
 
 1. the France referential: ``--referential`` (a communes.parquet of the whole of France), else
    data/regions/france/communes.parquet, else ``python -m geo build-data --region france`` (timed);
@@ -121,15 +121,15 @@ def bench_lookups(communes_path: Path, registry: Path) -> float:
     return dt
 
 
-def start_app(data: Path, log: Path):
+def start_app(data: Path, log: Path, entry: str = "serve.py"):
     port = free_port()
     env = env_for(data, CPTS_REGION="france", STREAMLIT_SERVER_HEADLESS="true",
                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port),
                              "--server.address", "127.0.0.1"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     import urllib.request
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # serve.py answers once the warm-up is done (≤ 120 s + imports)
     while time.monotonic() < deadline:
         try:
             if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status == 200:
@@ -170,9 +170,9 @@ def click_panel(page, frame, lat, lon, code, timeout=180_000) -> float:
     return time.perf_counter() - t0
 
 
-def bench_app(data: Path, tmp: Path) -> None:
+def bench_app(data: Path, tmp: Path, entry: str = "serve.py") -> None:
     from playwright.sync_api import sync_playwright
-    proc, base = start_app(data, tmp / "streamlit.log")
+    proc, base = start_app(data, tmp / "streamlit.log", entry)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
@@ -210,6 +210,9 @@ def main() -> None:
     ap.add_argument("--keep", help="garder le dossier de données synthétiques ici")
     ap.add_argument("--app-only", action="store_true",
                     help="avec --keep d'un essai précédent : seulement les recherches de points et l'application")
+    ap.add_argument("--entry", default="serve.py", choices=("serve.py", "app.py"),
+                    help="script servi : serve.py (production : préparé au démarrage, réponses compressées) "
+                         "ou app.py (développement)")
     args = ap.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-france-"))
     data = tmp / "data"
@@ -220,7 +223,7 @@ def main() -> None:
     communes = load_communes(communes_path)
     if args.app_only:
         bench_lookups(communes_path, data / "registry")
-        bench_app(data, tmp)
+        bench_app(data, tmp, args.entry)
         return
     layer = tmp / "cpts_synthetiques_france.geojson"
     n = synthetic_layer(communes, layer)
@@ -236,7 +239,7 @@ def main() -> None:
     print(f"tuiles France : {dt:.1f} s, CPU {r.cpu:.1f} s (tippecanoe compris) (code {r.returncode})\n"
           + r.stdout + r.stderr[-1500:])
     bench_lookups(communes_path, data / "registry")
-    bench_app(data, tmp)
+    bench_app(data, tmp, args.entry)
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 
