@@ -23,6 +23,7 @@ from __future__ import annotations
 import streamlit as st
 
 PREV_KEY, NEXT_KEY = "pres-prev", "pres-next"   # st.button keys -> .st-key-pres-prev etc.
+HEAD_KEY, PANEL_KEY = "pres-head", "pres-panel"  # the header's and the key figures' containers
 MAP_BOX = ".st-key-carte-cadre"                  # the map's container (ui/map_component.py, key "carte")
 
 _JS = """
@@ -78,16 +79,50 @@ export default function (component) {
   window.addEventListener("resize", later);
   new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
   // --- arrows -------------------------------------------------------------------------------------
+  // One press = one step, never fewer. Streamlit's button trigger is a boolean: two clicks of the
+  // same button whose rerun requests are both still pending on the server are coalesced into ONE
+  // trigger (script_requests._coalesce_widget_states), so one press was lost when → came again
+  // before the previous step's request reached the script (a loaded machine, a quick user). So a
+  // press clicks at once only when no step is in flight; otherwise it is queued (← and → net out)
+  // and clicked once the previous step has shown (the header's « CPTS i sur n » or the card's title
+  // changed) or its run is over. body[data-cpts-keys] = presses not yet shown (0: all done).
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const shown = () => [sel.head, sel.panel + " h3"].map((s) => {
+    const el = document.querySelector(s); return el ? el.textContent : ""; }).join("|");
+  let inflight = null, queued = 0;
+  const report = () => { document.body.dataset.cptsKeys = String(Math.abs(queued) + (inflight ? 1 : 0)); };
+  const press = (dir) => {   // click the page's own button: same callback, same rerun as a mouse click
+    const btn = document.querySelector((dir < 0 ? sel.prev : sel.next) + " button");
+    if (!btn || btn.disabled) { queued = 0; inflight = null; report(); return false; }
+    inflight = { sig: shown(), ran: false };
+    btn.click();
+    report();
+    return true;
+  };
+  const settle = () => {     // the step in flight has shown (or its run ended): the next queued one
+    if (!inflight) return;
+    const a = app();
+    const state = a ? a.getAttribute("data-test-script-state") : "notRunning";
+    if (state !== "notRunning") inflight.ran = true;
+    if (shown() === inflight.sig && !(inflight.ran && state === "notRunning")) return;
+    inflight = null;
+    if (queued) { const dir = Math.sign(queued); queued -= dir; press(dir); }
+    report();
+  };
+  new MutationObserver(settle).observe(document.body, { childList: true, subtree: true, characterData: true,
+                                                       attributes: true, attributeFilter: ["data-test-script-state"] });
+  report();
   const onKey = (e) => {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
     const t = e.target;
     if (t && t.closest && t.closest("input, textarea, select, [contenteditable=''], [contenteditable='true'], [role='slider']")) return;
-    const btn = document.querySelector((e.key === "ArrowLeft" ? sel.prev : sel.next) + " button");
+    const dir = e.key === "ArrowLeft" ? -1 : 1;
+    const btn = document.querySelector((dir < 0 ? sel.prev : sel.next) + " button");
     if (!btn || btn.disabled) return;
     e.preventDefault();
     e.stopPropagation();
-    btn.click();
+    if (inflight) { queued += dir; report(); } else press(dir);
   };
   document.addEventListener("keydown", onKey, true);
   const hook = (frame) => {
@@ -124,6 +159,7 @@ def presentation_scripts(map_px: int) -> None:
     st.html(f"<style>{_CSS}</style>")
     _component()(key="cpts-presentation", height="content",
                  data={"prev": f".st-key-{PREV_KEY}", "next": f".st-key-{NEXT_KEY}", "map": MAP_BOX,
+                       "head": f".st-key-{HEAD_KEY}", "panel": f".st-key-{PANEL_KEY}",
                        "mapPx": int(map_px)})
 
 

@@ -7,7 +7,10 @@
   Vitré » both readable;
 - the start screen says nothing about the side panel this mode hides, and states the walk's order;
 - the arrow keys ← → walk through the CPTS in the stated order (signature date), also once the
-  map has the focus; each step waits on the card title, never on time.
+  map has the focus; each step waits on the card title and on the page's own count of presses not
+  yet shown (body[data-cpts-keys], ui/presentation_page.py), never on time; two quick presses
+  make two steps (Streamlit coalesces two pending clicks of one button into one: the script queues
+  them).
 
 ``E2E_SHOTS=/some/dir`` saves a screenshot of each screen there.
 """
@@ -53,6 +56,11 @@ _FOCUS_JS = """() => { if (!window.__keysSeen) { window.__keysSeen = [];
         window.addEventListener('keydown', e => setTimeout(() => window.__keysSeen.push([e.key, e.defaultPrevented]), 0), true); }
     return [document.activeElement.tagName, document.activeElement.className, !!window.__cptsPresentation,
             !!document.querySelector('.st-key-pres-next button'), window.__keysSeen.slice(-3)]; }"""
+
+
+def _keys_done(page) -> None:
+    """Every arrow press so far has shown its step (the page's own count, ui/presentation_page.py)."""
+    page.wait_for_function("() => document.body.dataset.cptsKeys === '0'", timeout=60_000)
 
 
 def _intersect(a, b) -> bool:
@@ -150,6 +158,7 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
         print(f"step {i + 1}: → {name}; focus on", page.evaluate(_FOCUS_JS))   # shown if the step fails
         rerun(lambda: page.keyboard.press("ArrowRight"))
         expect(title).to_have_text(name, timeout=60_000)
+        _keys_done(page)
         expect(page.locator(f"{MAIN} .st-key-pres-head")).to_contain_text(f"CPTS {i + 1} sur {len(walk_names)}")
         tiles = page.locator(f"{MAIN} .cpts-tile")
         assert 2 <= tiles.count() <= 5, (name, tiles.count())
@@ -165,11 +174,13 @@ def test_arrow_keys_walk_in_signature_order_and_each_card_fits(open_map, page, n
     # ← goes back in the same order, wrapping round from the first to the last
     rerun(lambda: page.keyboard.press("ArrowLeft"))
     expect(title).to_have_text(walk_names[-2], timeout=60_000)
+    _keys_done(page)
     # once the map has the focus (a click on it, Leaflet's own keyboard), ← → still walk
     print("from the focused map: →")
     m.frame.evaluate("() => document.querySelector('.leaflet-container').focus()")
     rerun(lambda: page.keyboard.press("ArrowRight"))
     expect(title).to_have_text(walk_names[-1], timeout=60_000)
+    _keys_done(page)
     _assert_no_overlap(_labels(m.frame))
     _shot(page, f"cpts-{viewport['width']}x{viewport['height']}")   # after the last key: a shot may take the focus
     assert not network_log.page_errors, network_log.page_errors
@@ -189,6 +200,30 @@ def test_buttons_walk_too_and_labels_stay_apart_on_a_cpts(open_map, page, rerun,
     rerun(lambda: page.get_by_role("button", name=re.compile("Précédente")).click())
     expect(title).to_have_text(walk_names[i], timeout=60_000)
     assert "cpts=pays-de-vitre" in page.url and "mode=presentation" in page.url
+
+
+def test_quick_presses_are_each_one_step(open_map, page, idle, walk_names):
+    """→ → → pressed without waiting (a presenter going fast, a loaded machine): three steps, not
+    one or two (Streamlit merges two pending clicks of the same button; the page's script queues
+    the presses and clicks once the previous step has shown), then ← ← nets out to one back."""
+    _open(open_map, page, LAPTOP, "/?mode=presentation&cpts=pays-de-vitre")
+    title = page.locator(TITLE)
+    expect(title).to_have_text("CPTS du Pays de Vitré")
+    idle()
+    i = walk_names.index("CPTS du Pays de Vitré")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(title).to_have_text(walk_names[(i + 3) % len(walk_names)], timeout=60_000)
+    _keys_done(page)
+    idle()
+    expect(title).to_have_text(walk_names[(i + 3) % len(walk_names)])   # no late extra step
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(title).to_have_text(walk_names[(i + 1) % len(walk_names)], timeout=60_000)
+    _keys_done(page)
+    idle()
+    expect(title).to_have_text(walk_names[(i + 1) % len(walk_names)])
+    expect(page.locator(f"{MAIN} .st-key-pres-head")).to_contain_text(f"CPTS {(i + 1) % len(walk_names) + 1} sur")
 
 
 @SCREENS
