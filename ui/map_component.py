@@ -20,6 +20,7 @@ selection, the centre or the zoom change.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ import streamlit_folium as sf
 
 from .data import _data_version, get_layer_urls, get_map_data
 from .map import MapStyle, build_base_map, selection_group
+from .map_recolour import neutral_style, recolour_script
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class MapPieces:
     js_links: tuple[str, ...]
     bounds: tuple
     zoom: float | None
+    recolour: str = ""   # the colouring, applied in place (ui/map_recolour.py), sent with the selection
 
 
 def pieces_of(m: folium.Map) -> MapPieces:
@@ -86,7 +89,13 @@ def _cached_pieces(version: str, urls: tuple, online: bool, fit: bool, style: Ma
 def base_map_pieces(style: MapStyle, online: bool = False, fit: bool = True) -> MapPieces:
     """The home map's pieces for the current data version and this view (cached)."""
     urls = get_layer_urls()
-    return _cached_pieces(_data_version(), tuple(sorted(urls.items())), bool(online), bool(fit), style)
+    key = (_data_version(), tuple(sorted(urls.items())), bool(online), bool(fit))
+    # the base map without its colouring, which the browser applies in place: a new colouring keeps
+    # the same script, hence the same iframe (ui/map_recolour.py)
+    pieces = _cached_pieces(*key, neutral_style(style))
+    if "cptsRecolourCommunes" not in pieces.script:  # vector tiles (France): the colouring stays in the script
+        return _cached_pieces(*key, style)
+    return dataclasses.replace(pieces, recolour=recolour_script(style))
 
 
 def selection_script(groups: Iterable[folium.FeatureGroup]) -> str:
@@ -177,7 +186,7 @@ def _component(pieces, selection, hash_key, height, returned, defaults, zoom, ce
     return sf._component_func(
         script=pieces.script, header=pieces.header, html=pieces.html, id=pieces.map_id, key=hash_key,
         height=height, width=None, returned_objects=returned, default=defaults, zoom=zoom, center=center,
-        feature_group=selection, return_on_hover=False,
+        feature_group=((selection or "") + pieces.recolour) or None, return_on_hover=False,
         layer_control=None, pixelated=False, css_links=list(pieces.css_links), js_links=list(pieces.js_links),
         on_change=on_change, wrap_longitude=False,
     )

@@ -226,13 +226,17 @@ class OutlineLayer(DataElement):
     {% macro script(this, kwargs) %}
     (function (map, d) {
         {{ this.load_js }}
+        function style(f) {
+            return {fill: false, color: d.color || f.properties.color || d.fallback, weight: d.weight, opacity: 0.95};
+        }
         var layer = L.geoJson(null, {
             interactive: false,
             filter: function (f) { return d.ids === null || d.ids.indexOf(f.properties.id) >= 0; },
-            style: function (f) {
-                return {fill: false, color: d.color || f.properties.color || d.fallback, weight: d.weight, opacity: 0.95};
-            }
+            style: style
         }).addTo(map);
+        // a new colouring recolours these outlines in place (ui/map_recolour.py)
+        map.cptsOutlines = map.cptsOutlines || {};
+        map.cptsOutlines[d.what] = function (c) { d.color = c; layer.setStyle(style); };
         cptsFetch(map, d.url, d.what, function (data) { layer.addData(data); });
     })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}
@@ -267,14 +271,20 @@ class CommuneLayer(DataElement):
             row.appendChild(document.createElement(bold ? "b" : "bdi")).textContent = value;
             return row;
         }
+        function style(f) {
+            var code = f.properties.code, fill = d.fills[code] || d.defaultFill || f.properties.fill;
+            if (d.hatched[code]) { fill = cptsHatch(d.hatch, fill); }
+            return {fillColor: fill, fillOpacity: (f.properties.n || d.defaultFill) ? d.opacity : 0.45,
+                    color: "#ffffff", weight: 0.6};
+        }
+        // a new colouring recolours the communes in place (ui/map_recolour.py): same map, same layer
+        map.cptsRecolourCommunes = function (c) {
+            d.fills = c.fills; d.hatched = c.hatched; d.defaultFill = c.defaultFill; d.opacity = c.opacity;
+            layer.setStyle(style);
+        };
         var layer = L.geoJson(null, {
             filter: function (f) { return d.codes === null || d.codes.indexOf(f.properties.code) >= 0; },
-            style: function (f) {
-                var code = f.properties.code, fill = d.fills[code] || d.defaultFill || f.properties.fill;
-                if (d.hatched[code]) { fill = cptsHatch(d.hatch, fill); }
-                return {fillColor: fill, fillOpacity: (f.properties.n || d.defaultFill) ? d.opacity : 0.45,
-                        color: "#ffffff", weight: 0.6};
-            },
+            style: style,
             onEachFeature: function (f, l) {
                 var p = f.properties;
                 l.bindTooltip(function () {

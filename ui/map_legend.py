@@ -14,6 +14,17 @@ from .map_elements import HATCH_JS, DataElement, color, hatch_data, js_data
 KINDS = ("fill", "hatch", "line", "text")
 
 
+def legend_rows(items: list[tuple]) -> list[tuple[str, str, str]]:
+    """(colour, label, kind) rows, colours checked: what the browser's legend receives as data."""
+    rows = []
+    for item in items:
+        c, label, kind = (*item, "fill") if len(item) == 2 else item
+        if kind not in KINDS:
+            raise ValueError(f"type d'entrée de légende inconnu : {kind!r}")
+        rows.append(("" if kind == "text" else color(c), str(label), kind))
+    return rows
+
+
 class Legend(DataElement):
     """The legend, folded by default when the map is narrower than ``open_min_px`` (a laptop's half
     screen: the open legend covered 17 % of the map and the south coast) or when, open, it would
@@ -48,6 +59,19 @@ class Legend(DataElement):
                 shape.setAttribute("fill", it[2] === "hatch" ? cptsHatch(d.hatch, it[0]) : it[0]);
             }
         }
+        function fill(body, titleText, items) {
+            while (body.firstChild) { body.removeChild(body.firstChild); }
+            var title = L.DomUtil.create("div", "cpts-legend-title", body);
+            title.style.cssText = "font-weight:600;margin-bottom:2px;";
+            title.appendChild(document.createElement("bdi")).textContent = titleText;
+            items.forEach(function (it) {
+                var row = L.DomUtil.create("div", "cpts-legend-item", body);
+                row.style.cssText = "padding-left:18px;text-indent:-18px;";
+                row.setAttribute("data-kind", it[2]);
+                swatch(row, it);
+                row.appendChild(document.createElement("bdi")).textContent = it[1];
+            });
+        }
         var c = L.control({position: "bottomleft"});
         c.onAdd = function () {
             var box = L.DomUtil.create("details", "cpts-legend");
@@ -59,16 +83,7 @@ class Legend(DataElement):
             sum.textContent = "L\u00e9gende";
             var body = L.DomUtil.create("div", "cpts-legend-body", box);
             body.style.cssText = "padding:0 8px 6px;max-width:" + d.maxw + "px;";
-            var title = L.DomUtil.create("div", "cpts-legend-title", body);
-            title.style.cssText = "font-weight:600;margin-bottom:2px;";
-            title.appendChild(document.createElement("bdi")).textContent = d.title;
-            d.items.forEach(function (it) {
-                var row = L.DomUtil.create("div", "cpts-legend-item", body);
-                row.style.cssText = "padding-left:18px;text-indent:-18px;";
-                row.setAttribute("data-kind", it[2]);
-                swatch(row, it);
-                row.appendChild(document.createElement("bdi")).textContent = it[1];
-            });
+            fill(body, d.title, d.items);
             L.DomEvent.disableClickPropagation(box);
             L.DomEvent.disableScrollPropagation(box);
             return box;
@@ -86,6 +101,11 @@ class Legend(DataElement):
         }
         decide();
         map.on("resize", decide);
+        // a new colouring rewrites the legend in place (ui/map_recolour.py), same text rules
+        map.cptsRecolourLegend = function (titleText, items) {
+            fill(box.querySelector(".cpts-legend-body"), titleText, items);
+            decide();
+        };
         window.requestAnimationFrame(function () { map.invalidateSize({pan: false}); decide(); });
     })({{ this._parent.get_name() }}, {{ this.data }});
     {% endmacro %}
@@ -98,15 +118,10 @@ class Legend(DataElement):
         self._name = "Legend"
         self.hatch_js = HATCH_JS
         self.title = str(title)
-        self.items = []
-        for item in items:
-            c, label, kind = (*item, "fill") if len(item) == 2 else item
-            if kind not in KINDS:
-                raise ValueError(f"type d'entrée de légende inconnu : {kind!r}")
-            self.items.append(("" if kind == "text" else color(c), str(label), kind))
+        self.items = legend_rows(items)
         self.data = js_data({"title": self.title, "items": self.items, "px": int(font_px),
                              "openMin": int(open_min_px), "maxw": 20 * int(font_px),
                              "maxShare": float(open_max_share), "hatch": hatch_data()})
 
 
-__all__ = ["Legend", "KINDS"]
+__all__ = ["Legend", "KINDS", "legend_rows"]
