@@ -69,7 +69,8 @@ def test_first_visitor_on_a_subpage_sees_carte_first(fresh_url, page, network_lo
     page.locator(NAV_LINKS).first.wait_for()
     names = [t.strip() for t in page.locator(NAV_LINKS).all_inner_texts()]
     assert names[:2] == ["Carte", "Fiches CPTS"] and "app" not in names, names
-    assert names == ["Carte", "Fiches CPTS", "Comparer", "Couverture", "Sources", "Importer", "Historique"]
+    assert names == ["Carte", "Fiches CPTS", "Comparer", "Couverture", "Sources", "Importer", "Éditer",
+                     "Historique"]
     network_log.assert_only_local()
 
 

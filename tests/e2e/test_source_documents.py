@@ -21,13 +21,13 @@ def _spaces(text: str) -> str:
 def test_voir_la_source_opens_the_document_with_the_passage_highlighted(app_url, page, network_log):
     page.set_viewport_size(LAPTOP)
     page.goto(app_url + "/Fiches_CPTS?cpts=pays-de-vitre", wait_until="commit")
-    figure = page.locator('[data-testid="stElementContainer"]',
-                          has=page.locator('[data-testid="stMarkdownContainer"]', has_text="Population déclarée")).first
+    # one paragraph per figure (the card is a few Markdown blocks): « Population déclarée : 81 205 hab. »
+    # and, on its next line, where it comes from with its link
+    figure = page.locator('[data-testid="stMarkdownContainer"] p', has_text="Population déclarée").first
     figure.wait_for()
     wait_for_idle(page)
     assert PARTIAL.search(_spaces(page.locator('[data-testid="stMain"]').inner_text()))
-    # the caption right under « Population déclarée : 81 205 hab. » carries its link
-    link = figure.locator("xpath=following-sibling::div[1]").get_by_role("link", name="voir la source")
+    link = figure.get_by_role("link", name="voir la source")
     link.scroll_into_view_if_needed()
     if link.get_attribute("target") == "_blank":      # Streamlit opens Markdown links in a new tab
         with page.context.expect_page() as opened:
