@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import types
 
 import pytest
 
@@ -30,7 +31,7 @@ def layers(tmp_path, monkeypatch):
 
     def urls(tag: str) -> dict[str, str]:
         version = f"{tmp_path}-{tag}"
-        monkeypatch.setattr(data, "_data_version", lambda: version)
+        monkeypatch.setattr(data, "_data_version", lambda scope=None: version)
         return data.get_layer_urls()
     yield urls
     data._published_layers.clear()
@@ -99,18 +100,18 @@ def test_data_version_sees_a_publish_at_once_and_an_edit_within_a_second(tmp_pat
     parquet = tmp_path / "communes.parquet"
     parquet.write_bytes(b"x")
     monkeypatch.setattr(data, "REGISTRY_DIR", reg)
-    monkeypatch.setattr(data, "COMMUNES_PARQUET", parquet)
+    scope = types.SimpleNamespace(code="53", communes_path=parquet)  # the scope's referential file
     data._version_memo.clear()
-    v1 = data._data_version()
-    assert data._data_version() == v1
+    v1 = data._data_version(scope)
+    assert data._data_version(scope) == v1
     new = reg / ".staging" / "cpts"
     new.mkdir(parents=True)
     (new / "a.yaml").write_text("nom: A bis\n")
     (reg / "cpts").rename(reg / "old")
     new.rename(reg / "cpts")
-    v2 = data._data_version()
+    v2 = data._data_version(scope)
     assert v2 != v1
     (reg / "cpts" / "a.yaml").write_text("nom: A ter, plus long\n")
     monkeypatch.setattr(data, "VERSION_TTL_S", 0.0)
-    assert data._data_version() not in (v1, v2)
+    assert data._data_version(scope) not in (v1, v2)
     data._version_memo.clear()

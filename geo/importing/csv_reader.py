@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 
@@ -14,8 +15,28 @@ from .table import _DELIMS, _find_header, _HEADER_SEARCH_ROWS, _strip_trailing_e
 from .values import _is_empty
 
 
+# The longest cell an import reads (csv's default). csv.field_size_limit is process-wide and the
+# referential build raises it to 1 GiB for its WKB column: an import in the same process would then
+# read an unclosed quote's 100 000 following lines as one cell instead of refusing the file.
+MAX_CELL_CHARS = 131_072
+
+
+@contextlib.contextmanager
+def _cell_limit():
+    previous = csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _csv_records(text: str, delim: str, limit: int | None = None,
                  max_cells: int | None = None) -> list[tuple[int, list[str]]]:
+    with _cell_limit():
+        return _read_records(text, delim, limit, max_cells)
+
+
+def _read_records(text: str, delim: str, limit: int | None, max_cells: int | None) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
     out: list[tuple[int, list[str]]] = []
     prev = 0
@@ -32,7 +53,7 @@ def _csv_records(text: str, delim: str, limit: int | None = None,
     except csv.Error as e:
         if "field limit" in str(e):
             raise ImportFileError(
-                f"Cellule de plus de {fr_int(csv.field_size_limit())} caractères à partir de la ligne {prev + 1} : "
+                f"Cellule de plus de {fr_int(MAX_CELL_CHARS)} caractères à partir de la ligne {prev + 1} : "
                 "un guillemet « \" » ouvert n'est sans doute jamais fermé, et la suite du fichier est lue comme "
                 "une seule cellule. Vérifiez les guillemets de cette ligne.") from None
         raise ImportFileError(f"CSV illisible à la ligne {prev + 1} : {e}. Vérifiez les guillemets.") from None

@@ -157,3 +157,15 @@ def test_a_preview_gives_its_memory_back_and_the_worker_stays_small():
     assert rss_kb < 250_000
     # the same worker serves the next preview
     assert run_limited(allocate, (1,)) == 1_000_000 and sandbox._IDLE[-1] is worker
+
+
+def test_unclosed_quote_refused_even_after_the_referential_build_raised_the_csv_limit():
+    """csv.field_size_limit is process-wide: the referential build raises it for its WKB column."""
+    import csv
+    previous = csv.field_size_limit(1 << 30)
+    try:
+        data = b'CPTS;Commune\nCPTS X;"Vitr\n' + (b"CPTS X;Rennes\n" * 12_000)
+        assert "guillemet" in refused(data, "guillemet.csv")
+        assert csv.field_size_limit() == 1 << 30  # the import put the caller's limit back
+    finally:
+        csv.field_size_limit(previous)
