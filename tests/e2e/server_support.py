@@ -15,15 +15,16 @@ from conftest import REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, _tail, 
 
 
 @contextlib.contextmanager
-def fresh_app(log_dir: Path, **env_extra: str):
-    """Start ``streamlit run app.py`` on a free port with ``env_extra``; yield its base URL once healthy."""
+def fresh_app(log_dir: Path, script: str = "app.py", **env_extra: str):
+    """Start ``streamlit run <script>`` (app.py, or serve.py the production entry) on a free port with
+    ``env_extra``; yield its base URL once healthy."""
     port = _free_port()
     env = os.environ | {"STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", "NO_PROXY": "127.0.0.1,localhost",
                         "no_proxy": "127.0.0.1,localhost", **env_extra}
     log_path = log_dir / f"streamlit-{port}.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                                  "--server.address", "127.0.0.1"], cwd=REPO_ROOT, env=env,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -37,7 +38,7 @@ def fresh_app(log_dir: Path, **env_extra: str):
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{_tail(log_path)}", pytrace=False)
+                    pytest.fail(f"streamlit run {script} did not start:\n{_tail(log_path)}", pytrace=False)
                 time.sleep(0.25)
             yield base
         finally:

@@ -4,16 +4,13 @@ frontend Streamlit leaves uncompressed is sent gzip-compressed (issue 10: first 
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
-from conftest import REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, _tail, http_get, wait_for_folium_map
+from conftest import http_get, wait_for_folium_map
+from server_support import fresh_app
 
 pytestmark = pytest.mark.e2e
 
@@ -22,31 +19,8 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 @pytest.fixture(scope="module")
 def serve_url(tmp_path_factory):
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = os.environ | {"STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", "NO_PROXY": "127.0.0.1,localhost",
-                        "no_proxy": "127.0.0.1,localhost"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                                 "--server.address", "127.0.0.1"], cwd=REPO_ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while True:
-                try:
-                    if http_get(base + "/_stcore/health", timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit run serve.py did not start:\n{_tail(log_path)}", pytrace=False)
-                time.sleep(0.25)
-            yield base
-        finally:
-            _stop(proc)
+    with fresh_app(tmp_path_factory.mktemp("serve"), script="serve.py") as base:
+        yield base
 
 
 def test_serve_compresses_the_frontend(serve_url):
