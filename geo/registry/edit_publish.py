@@ -1,6 +1,6 @@
 """Publish an edit made in the app (geo/registry/edit.py) with the guarantees of every publication.
 
-Same store rules as an import (geo/registry/store.py) and a restore (geo/registry/restore.py):
+Published through geo/registry/store.py publication(), like an import and a restore:
 under the registry lock, after settling what a killed publication left; the CPTS file must still
 be the one the editor started from (else PublishError.CONFLICT, nothing written); a timestamped
 backup; the new registry is assembled and validated in ``<root>/.staging-*``; the change becomes a
@@ -13,20 +13,18 @@ put back by renames if anything fails. A change that removes a CPTS or takes com
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import history, history_diff
+from . import history_diff
 from .edit import load_yaml
 from .edit_sources import append_source
-from .files import STAGING_PREFIX, backup, clean_stale, copy_tree, os_error_fr, registry_lock
+from .files import copy_tree
 from .labels import field_label, file_label
 from .load import validate_registry
 from .problems import ERROR, PublishError
-from .restore import RemovalsNotConfirmed, _order, _replace, _undo
+from .restore import RemovalsNotConfirmed
+from .store import Publication, publication
 
 __all__ = ["EditPlan", "publish_edit", "preview_edit", "destructive", "file_sha"]
 
@@ -92,18 +90,7 @@ def publish_edit(root: Path, plan: EditPlan, *, editeur: str | None, backups: Pa
                  confirm_removals: bool = False, today: str | None = None) -> dict:
     """Publish ``plan`` (see module doc); returns the meta of the version recorded. Raises
     PublishError (registry unchanged; RemovalsNotConfirmed when removals were not confirmed)."""
-    root, backups = Path(root), Path(backups)
-    vdir = Path(vdir) if vdir is not None else history.versions_dir_for(root)
-    if not (root / "cpts").is_dir():
-        raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
-    try:
-        with registry_lock(root):
-            clean_stale(root, backups)
-            history.recover(root, vdir)
-            history.ensure_initial(root, vdir)
-            return _publish_locked(root, plan, editeur, backups, vdir, confirm_removals)
-    except OSError as e:
-        raise os_error_fr(e, root, backups) from e
+    return publication(root, backups, vdir, lambda pub: _publish_locked(pub, plan, editeur, confirm_removals))
 
 
 def _check_conflicts(root: Path, plan: EditPlan) -> None:
@@ -121,20 +108,16 @@ def _check_conflicts(root: Path, plan: EditPlan) -> None:
                                "écrit ; rechargez la page.", PublishError.CONFLICT)
 
 
-def _publish_locked(root: Path, plan: EditPlan, editeur, backups: Path, vdir: Path, confirm: bool) -> dict:
+def _publish_locked(pub: Publication, plan: EditPlan, editeur, confirm: bool) -> dict:
+    root = pub.root
     _check_conflicts(root, plan)
     planned = _planned(root, plan)
     gone = destructive(root, plan)
     if gone and not confirm:
         raise RemovalsNotConfirmed("Suppressions non confirmées : cette modification retire " + " ; ".join(gone)
                                    + ". Rien n'a été écrit.", gone)
-    saved = backup(root, backups)
-    staging = root / f"{STAGING_PREFIX}edit-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    done: list[tuple[str, bool, bool]] = []
-    pending = None
-    try:
-        new = staging / "new"
+
+    def build(new: Path, saved: Path) -> set[str]:
         copy_tree(root, new)
         for rel, data in planned.items():
             path = new / rel
@@ -147,26 +130,9 @@ def _publish_locked(root: Path, plan: EditPlan, editeur, backups: Path, vdir: Pa
         if errors:
             raise PublishError("Publication refusée, le registre obtenu serait invalide : " + " ; ".join(
                 f"{file_label(p.file)} › {field_label(p.path)} : {p.message}" for p in errors[:5]))
-        pending = history.prepare_version(vdir, new, operation="modification", libelle=plan.libelle,
-                                          editeur=editeur)
-        for name in _order({rel.split("/")[0] for rel in planned}):
-            was, want = (root / name).exists(), (new / name).exists()
-            done.append((name, was, want))
-            _replace(root / name, new / name, staging / f"{name}.old", was, want)
-        meta = pending.commit()
-    except BaseException as e:
-        try:
-            _undo(root, staging, done)
-        except OSError:
-            from .files import restore as copy_back
-            copy_back(root, saved)
-        if pending is not None:
-            pending.discard()
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(e, (PublishError, OSError)) or not isinstance(e, Exception):
-            raise
-        raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé.",
-                           PublishError.IO) from e
-    shutil.rmtree(staging, ignore_errors=True)
+        return {rel.split("/")[0] for rel in planned}
+
+    meta, saved = pub.swap(build, kind="edit", cancelled="Publication annulée ({error}) ; le registre est inchangé.",
+                           version={"operation": "modification", "libelle": plan.libelle, "editeur": editeur})
     meta["sauvegarde"] = str(saved)
     return meta

@@ -2,9 +2,9 @@
 the perimeters of its commune sheet, and the table itself as a new source document — one
 publication, one version of the history.
 
-Same guarantees as every publication (store.py, restore.py, edit_publish.py): under the registry
-lock, after settling what a killed publication left; a CPTS changed or created since the preview
-stops it (PublishError.CONFLICT, nothing written); a timestamped backup; the new registry is
+Same guarantees as every publication (published through store.py publication(), like an import, an
+edit and a restore): under the registry lock, after settling what a killed publication left; a CPTS
+changed or created since the preview stops it (PublishError.CONFLICT, nothing written); a timestamped backup; the new registry is
 assembled in ``<root>/.staging-*`` — the file copied into ``documents/``, its entry appended to
 ``sources.yaml`` (title, publisher, date, sha256, who imported it), the perimeter blocks written as
 a commune-list import writes them (store._stage), then only the top-level blocks of each CPTS file
@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import re
-import shutil
-import uuid
 from pathlib import Path
 
 import yaml
@@ -28,18 +25,16 @@ import yaml
 from geo.formatting import fr_date, plural
 from geo.paths import BACKUPS_DIR
 
-from . import history
 from .citations import check_citations, iter_citations
 from .documents import DOCUMENTS_DIR
 from .edit import cpts_yaml, dump
 from .edit_sources import append_source
-from .files import STAGING_PREFIX, backup, clean_stale, copy_tree, fingerprints, os_error_fr, registry_lock
+from .files import copy_tree, fingerprints
 from .labels import field_label, file_label
 from .load import load_registry, validate_registry
 from .models import Cpts
 from .problems import ERROR, PublishError
-from .restore import _order, _replace, _undo
-from .store import PublishReport, _conflicts, _stage
+from .store import Publication, PublishReport, _conflicts, _stage, publication
 
 __all__ = ["FactsPublishReport", "publish_facts", "document_name"]
 
@@ -75,21 +70,11 @@ def publish_facts(result, data: bytes, root: Path, backups: Path = BACKUPS_DIR, 
                   versions: Path | None = None) -> FactsPublishReport:
     """Write what ``result`` (a FactsResult of ``data``) sets into the registry at ``root``. Raises
     PublishError (registry unchanged) with a French message and an exit code."""
-    root, backups = Path(root), Path(backups)
     if result.blocking:
         raise PublishError(f"{plural(len(result.blocking), 'problème bloquant')} à corriger avant de publier : "
                            "rien n'a été écrit.")
-    if not (root / "cpts").is_dir():
-        raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
-    try:
-        with registry_lock(root):
-            clean_stale(root, backups)
-            vdir = Path(versions) if versions is not None else history.versions_dir_for(root)
-            history.recover(root, vdir)
-            history.ensure_initial(root, vdir)
-            return _locked(result, data, root, backups, vdir, editeur, expected, today or dt.date.today().isoformat())
-    except OSError as e:
-        raise os_error_fr(e, root, backups) from e
+    today = today or dt.date.today().isoformat()
+    return publication(root, backups, versions, lambda pub: _locked(result, data, pub, editeur, expected, today))
 
 
 def _check(result, current, expected, root: Path) -> None:
@@ -158,20 +143,18 @@ def _write_facts(result, staging: Path, report: FactsPublishReport, today: str) 
             report.files.append(rel)
 
 
-def _locked(result, data: bytes, root: Path, backups: Path, vdir: Path, editeur, expected, today: str):
+def _locked(result, data: bytes, pub: Publication, editeur, expected, today: str):
+    root = pub.root
     try:
         current = load_registry(root)
     except Exception as e:  # RegistryError: never publish on top of a broken registry
         raise PublishError(f"Le registre actuel est invalide, publication refusée : {e}") from None
     _check(result, current, expected, root)
     doc = result.document
-    report = FactsPublishReport(backup=backup(root, backups), source=doc["id"])
-    staging = root / f"{STAGING_PREFIX}facts-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    done: list[tuple[str, bool, bool]] = []
-    pending = None
-    try:
-        new = staging / "new"
+    report = FactsPublishReport(backup=Path(), source=doc["id"])
+
+    def build(new: Path, saved: Path) -> set[str]:
+        report.backup = saved
         copy_tree(root, new)
         touched = {"cpts"}
         if not doc.get("existe"):
@@ -190,31 +173,12 @@ def _locked(result, data: bytes, root: Path, backups: Path, vdir: Path, editeur,
             touched |= {p.split("/")[0] for p in report.files}
         _write_facts(result, new, report, today)
         _validate(new, doc["id"])
-        libelle = f"Import du tableau de suivi « {doc['fichier_importe']} »"
-        pending = history.prepare_version(vdir, new, operation="import", libelle=libelle, editeur=editeur)
-        for name in _order(touched):
-            was, want = (root / name).exists(), (new / name).exists()
-            done.append((name, was, want))
-            _replace(root / name, new / name, staging / f"{name}.old", was, want)
-        report.version = pending.commit()["numero"]
-    except BaseException as e:
-        try:
-            _undo(root, staging, done)
-        except OSError:
-            from .files import restore as copy_back
-            copy_back(root, report.backup)
-        if pending is not None:
-            pending.discard()
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(e, PublishError):
-            raise
-        if isinstance(e, OSError):
-            raise os_error_fr(e, root, backups) from e
-        if isinstance(e, Exception):
-            raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé.",
-                               PublishError.IO) from e
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+        return touched
+
+    meta, _ = pub.swap(build, kind="facts", cancelled="Publication annulée ({error}) ; le registre est inchangé.",
+                       version={"operation": "import", "editeur": editeur,
+                                "libelle": f"Import du tableau de suivi « {doc['fichier_importe']} »"})
+    report.version = meta["numero"]
     return report
 
 

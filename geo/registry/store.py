@@ -29,6 +29,17 @@ deleted during a publication (a reader may still hold the previous YAML files). 
 ``perimetres/`` and the ``cpts/`` swaps (GeoJSON imports only) leaves the new polygon folder beside
 the old CPTS files: still a valid registry, as benchmarks/bench_publish_faults.py measures.
 
+Every publication of the registry — this import, a tracking table (facts_publish.py), an edit in the
+app (edit_publish.py), a restore (restore.py) — runs through :func:`publication` and
+:meth:`Publication.swap` below, the one place of the lock, the settling of leftovers, the backup, the
+staging folder, the history version and the atomic swap with its undo.
+
+After a successful publication — a new registry swapped in and its version recorded — and once the
+registry lock is released, :func:`publication` calls ``published.notify(vdir, meta)``
+(geo/registry/published.py): the one post-publish place. Whoever must follow the registry (the vector
+tiles: ui/tiles_refresh.py, geo/cli/tiles.py) subscribes there; a refused, failed or empty
+publication notifies nobody, and a listener's exception is logged, never raised.
+
 The listing export is geo/registry/export.py, the YAML text geo/registry/yaml_write.py, the
 filesystem steps geo/registry/files.py.
 """
@@ -41,6 +52,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, TypeVar
 
 import yaml
 
@@ -48,7 +60,7 @@ from geo.importing import ImportedTerritory, ImportResult, cpts_key
 from geo.formatting import plural
 from geo.paths import BACKUPS_DIR
 
-from . import history
+from . import history, published
 from .export import export_bytes, export_rows, neutralize, to_csv_bytes, to_xlsx_bytes
 from .files import (LOCK_NAME, STAGING_PREFIX, backup, clean_stale, copy_tree, fingerprints, os_error_fr,
                     registry_lock, restore, swap_in, write)
@@ -57,23 +69,135 @@ from .problems import PublishError
 from .yaml_write import clean_text, dump, new_cpts_document, perimetre_doc, replace_block
 
 __all__ = [
-    "DEFAULT_BACKUPS",
-    "LOCK_NAME",
-    "PublishError",
-    "PublishReport",
-    "neutralize",
-    "to_csv_bytes",
-    "to_xlsx_bytes",
-    "export_rows",
-    "export_bytes",
-    "fingerprints",
-    "registry_lock",
-    "publish",
-    "replace_block",
-    "new_cpts_document",
+    "DEFAULT_BACKUPS", "LOCK_NAME", "Publication", "PublishError", "PublishReport", "neutralize",
+    "to_csv_bytes", "to_xlsx_bytes", "export_rows", "export_bytes", "fingerprints", "registry_lock",
+    "publication", "publish", "replace_block", "new_cpts_document",
 ]
 
 DEFAULT_BACKUPS = BACKUPS_DIR
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- every publication
+
+
+def _hook(name: str) -> None:
+    """Test seam: tests monkeypatch this to fail at a given step ("staged", then "swapped_<entry>" after
+    each top-level entry replaced: "swapped_perimetres", "swapped_cpts"…)."""
+
+
+class Publication:
+    """One publication holding the registry lock (made by :func:`publication`)."""
+
+    def __init__(self, root: Path, backups: Path, vdir: Path):
+        self.root, self.backups, self.vdir = root, backups, vdir
+        self.version: dict | None = None   # meta of the version recorded, once swapped in
+
+    def swap(self, build: Callable[[Path, Path], Iterable[str]], *, kind: str, version: dict,
+             cancelled: str) -> tuple[dict, Path]:
+        """Back the registry up, let ``build(new, saved)`` write (and validate: PublishError) the whole
+        new registry into the fresh folder ``new`` and return the top-level entries it changed, prepare
+        the history version (``version``: prepare_version's keywords), replace each changed entry by one
+        atomic rename (``cpts/`` last), commit the version. On any error every entry already replaced is
+        put back (a copy from the backup if renames fail) and the version dropped: an OSError becomes
+        os_error_fr's message, another error ``cancelled.format(error=…, backup=…)``. Returns (version
+        meta, backup folder)."""
+        root = self.root
+        saved = backup(root, self.backups)
+        staging = root / f"{STAGING_PREFIX}{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        done: list[tuple[str, bool, bool]] = []  # (name, was live, is in the new registry)
+        pending = None
+        try:
+            new = staging / "new"
+            names = set(build(new, saved))
+            new.mkdir(exist_ok=True)
+            pending = history.prepare_version(self.vdir, new, **version)
+            _hook("staged")
+            for name in _order(names):
+                was, want = (root / name).exists(), (new / name).exists()
+                done.append((name, was, want))
+                _replace(root / name, new / name, staging / f"{name}.old", was, want)
+                _hook(f"swapped_{name}")
+            meta = pending.commit()
+        except BaseException as e:
+            try:
+                _undo(root, staging, done)
+            except OSError:
+                restore(root, saved)
+            if pending is not None:
+                pending.discard()
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(e, OSError):
+                raise os_error_fr(e, root, self.backups) from e
+            if isinstance(e, Exception) and not isinstance(e, PublishError):
+                raise PublishError(cancelled.format(error=f"{type(e).__name__} : {e}", backup=saved),
+                                   PublishError.IO) from e
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+        self.version = meta
+        return meta, saved
+
+
+def publication(root: Path, backups: Path, versions: Path | None, locked: Callable[[Publication], T], *,
+                need_cpts: bool = True) -> T:
+    """Run ``locked(Publication)`` holding the registry lock, after removing what a killed publication
+    left (staging folders, partial backups, partial versions: history.recover) and recording version 1
+    if the history is new; an OSError (lock file, backup…) becomes a French PublishError. Then, if a new
+    registry was swapped in, the listeners of geo/registry/published.py are told (see the module doc)."""
+    root, backups = Path(root), Path(backups)
+    if need_cpts and not (root / "cpts").is_dir():
+        raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
+    vdir = Path(versions) if versions is not None else history.versions_dir_for(root)
+    pub = Publication(root, backups, vdir)
+    try:
+        with registry_lock(root):
+            clean_stale(root, backups)  # we hold the lock: what is there was left by a killed publication
+            history.recover(root, vdir)
+            history.ensure_initial(root, vdir)
+            out = locked(pub)
+    except OSError as e:  # lock file, backup: nothing was changed in the registry
+        raise os_error_fr(e, root, backups) from e
+    if pub.version is not None:  # THE post-publish place: a new registry is live, the lock released
+        published.notify(vdir, pub.version)
+    return out
+
+
+def _order(names: Iterable[str]) -> list[str]:
+    """Sources and documents first, the CPTS files last (the app reloads when cpts/ changes)."""
+    last = ["perimetres", "cpts"]
+    return sorted(n for n in set(names) if n not in last) + [n for n in last if n in names]
+
+
+def _replace(live: Path, new: Path, old: Path, was: bool, want: bool) -> None:
+    """Put ``new`` at ``live`` by one rename (a folder: atomic exchange); the previous entry ends at ``old``."""
+    if want and new.is_dir():
+        if was:
+            swap_in(new, live, old)
+        else:
+            os.rename(new, live)
+    elif want:
+        if was:
+            os.link(live, old) if live.is_file() else os.rename(live, old)
+        os.replace(new, live)
+    elif was:
+        os.rename(live, old)
+
+
+def _undo(root: Path, staging: Path, done: list[tuple[str, bool, bool]]) -> None:
+    """Put back, by renames, the entries a failed publication already replaced (last first)."""
+    for name, was, want in reversed(done):
+        live, old, gone = root / name, staging / f"{name}.old", staging / f"{name}.undone"
+        if was and old.exists():
+            if old.is_dir() and live.exists():
+                swap_in(old, live, gone)
+            else:
+                os.replace(old, live)
+        elif not was and want and live.exists():
+            os.rename(live, gone)
+
+
+# --------------------------------------------------------------------------- an import's publication
 
 
 @dataclass
@@ -98,10 +222,6 @@ class PublishReport:
         return "Registre publié : " + " ; ".join(parts) + f". Sauvegarde : {self.backup}.{version}"
 
 
-def _hook(name: str) -> None:
-    """Test seam: tests monkeypatch this to fail at a given step ("staged", "swapped_perimetres", "swapped")."""
-
-
 def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *, today: str | None = None,
             expected: dict[str, str] | None = None, editeur: str | None = None,
             versions: Path | None = None) -> PublishReport:
@@ -116,24 +236,12 @@ def publish(result: ImportResult, root: Path, backups: Path = DEFAULT_BACKUPS, *
     (geo/registry/history.py, in ``versions``, default ``<data dir>/versions`` beside ``root``),
     recorded under the same lock with ``editeur`` (the signed-in editor, or the CLI's --editeur /
     OS user); the first one also records version 1, the registry as it was."""
-    root = Path(root)
-    backups = Path(backups)
     if result.blocking:
         raise PublishError(f"{len(result.blocking)} ligne(s) à corriger avant de publier "
                            f"(lignes {', '.join(str(p.line) for p in result.blocking[:10])}"
                            f"{'…' if len(result.blocking) > 10 else ''}) : rien n'a été écrit.")
-    if not (root / "cpts").is_dir():
-        raise PublishError(f"Registre introuvable : {root / 'cpts'}.")
-    try:
-        with registry_lock(root):
-            clean_stale(root, backups)  # we hold the lock: what is there was left by a killed publication
-            vdir = Path(versions) if versions is not None else history.versions_dir_for(root)
-            history.recover(root, vdir)
-            history.ensure_initial(root, vdir)
-            return _publish_locked(result, root, backups, today or dt.date.today().isoformat(), expected,
-                                   _Record(vdir, editeur))
-    except OSError as e:  # lock file, backup: nothing was changed in the registry
-        raise os_error_fr(e, root, backups) from e
+    today = today or dt.date.today().isoformat()
+    return publication(root, backups, versions, lambda pub: _publish_locked(result, pub, today, expected, editeur))
 
 
 def _conflicts(changes, current, expected: dict[str, str] | None, root: Path) -> list[str]:
@@ -157,14 +265,9 @@ def _conflicts(changes, current, expected: dict[str, str] | None, root: Path) ->
     return out
 
 
-@dataclass
-class _Record:
-    vdir: Path
-    editeur: str | None
-
-
-def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
-                    expected: dict[str, str] | None, record: _Record) -> PublishReport:
+def _publish_locked(result: ImportResult, pub: Publication, today: str, expected: dict[str, str] | None,
+                    editeur: str | None) -> PublishReport:
+    root = pub.root
     fichier = clean_text(Path(result.fichier.replace("\\", "/")).name or "fichier importé")
     changes = [t for t in result.territories if t.changed]
     try:
@@ -176,67 +279,27 @@ def _publish_locked(result: ImportResult, root: Path, backups: Path, today: str,
         raise PublishError("Registre modifié depuis l'aperçu (CPTS " + ", ".join(moved) + ") : rien n'a été "
                            "écrit ; rechargez le fichier pour voir les différences, puis publiez.",
                            PublishError.CONFLICT)
-    report = PublishReport(backup=backup(root, backups))
-    report.unchanged = [t.id for t in result.territories if not t.changed]
+    unchanged = [t.id for t in result.territories if not t.changed]
     if not changes:
-        return report
-    staging = root / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    had = {sub: (root / sub).exists() for sub in _SWAPPED}
-    pending = None
-    try:
-        copy_tree(root, staging)
-        (staging / "perimetres").mkdir(exist_ok=True)
-        _stage(changes, current, staging, fichier, result.format, today, report)
-        errors = [p for p in validate_registry(staging) if p.severity == "erreur"]
+        return PublishReport(backup=backup(root, pub.backups), unchanged=unchanged)
+    report = PublishReport(backup=Path(), unchanged=unchanged)
+
+    def build(new: Path, saved: Path) -> set[str]:
+        report.backup = saved
+        copy_tree(root, new)
+        (new / "perimetres").mkdir(exist_ok=True)
+        _stage(changes, current, new, fichier, result.format, today, report)
+        errors = [p for p in validate_registry(new) if p.severity == "erreur"]
         if errors:
             raise PublishError("Publication refusée, le registre obtenu serait invalide : "
                                + " ; ".join(str(p) for p in errors[:5]))
-        pending = history.prepare_version(record.vdir, staging, operation="import",
-                                          libelle=f"Import de « {fichier} »", editeur=record.editeur)
-        _hook("staged")
-        if any(p.startswith("perimetres/") for p in report.files):
-            swap_in(staging / "perimetres", root / "perimetres", staging / "perimetres.old")
-            _hook("swapped_perimetres")
-        swap_in(staging / "cpts", root / "cpts", staging / "cpts.old")
-        _hook("swapped")
-        report.version = pending.commit()["numero"]
-    except BaseException as e:
-        try:
-            _undo(root, staging, had, report.backup)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-            if pending is not None:
-                pending.discard()
-        if isinstance(e, PublishError):
-            raise
-        if isinstance(e, OSError):
-            raise os_error_fr(e, root, backups) from e
-        if isinstance(e, Exception):
-            raise PublishError(f"Publication annulée ({type(e).__name__} : {e}) ; le registre est inchangé "
-                               f"(sauvegarde : {report.backup}).", PublishError.IO) from e
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+        return {p.split("/")[0] for p in report.files}
+
+    meta, _ = pub.swap(build, kind="import", cancelled="Publication annulée ({error}) ; le registre est inchangé "
+                       "(sauvegarde : {backup}).",
+                       version={"operation": "import", "libelle": f"Import de « {fichier} »", "editeur": editeur})
+    report.version = meta["numero"]
     return report
-
-
-_SWAPPED = ("perimetres", "cpts")
-
-
-def _undo(root: Path, staging: Path, had: dict[str, bool], saved: Path) -> None:
-    """Put back the directories a failed publication swapped in: the previous ones wait in
-    ``staging/<sub>.old`` (renames only, no disk space needed); a copy from the backup if that fails."""
-    try:
-        for sub in _SWAPPED:
-            live, old, gone = root / sub, staging / f"{sub}.old", staging / f"{sub}.undone"
-            if old.exists():
-                if live.exists():
-                    swap_in(old, live, gone)
-                else:
-                    os.rename(old, live)
-            elif not had[sub] and live.exists():
-                os.rename(live, gone)
-    except OSError:
-        restore(root, saved)
 
 
 def _stage(changes, current, staging: Path, fichier: str, fmt: str, today: str, report: PublishReport) -> None:

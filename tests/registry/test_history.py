@@ -114,7 +114,7 @@ def test_failed_publish_records_no_version(root, backups, communes, matcher, mon
     before = snapshot(root)
 
     def boom(step):
-        if step == "swapped":
+        if step == "swapped_cpts":
             raise OSError(28, "No space left on device")
     monkeypatch.setattr(registry_store, "_hook", boom)
     with pytest.raises(PublishError):
@@ -180,16 +180,15 @@ def test_concurrent_publish_and_history_reads(root, backups, communes, matcher):
 def test_failed_restore_changes_nothing(root, backups, communes, matcher, monkeypatch):
     """A restore failing after some entries were already replaced (here: the cpts/ swap, the last one)
     puts every entry back: the registry stays byte-identical and no version is recorded."""
-    from geo.registry import restore as registry_restore
     do_publish(root, backups, FIRST, communes, matcher)
     before = snapshot(root)
-    real_swap = registry_restore.swap_in
+    real_swap = registry_store.swap_in
 
     def failing(new, live, old):
         if live.name == "cpts":
             raise OSError(28, "No space left on device", str(live))
         return real_swap(new, live, old)
-    monkeypatch.setattr(registry_restore, "swap_in", failing)
+    monkeypatch.setattr(registry_store, "swap_in", failing)  # the swap of every publication
     with pytest.raises(PublishError) as e:
         restore_version(root, 1, editeur="x", backups=backups, confirm_removals=True)
     assert e.value.exit_code == 6 and "disque" in str(e.value)

@@ -131,7 +131,7 @@ def test_blocking_rows_and_stale_preview_are_refused(root, backups, communes, ma
     assert before.keys() == edited.keys()
 
 
-@pytest.mark.parametrize("step", ["staged", "swapped_perimetres", "swapped"])
+@pytest.mark.parametrize("step", ["staged", "swapped_perimetres", "swapped_cpts"])
 def test_failure_at_any_step_leaves_the_registry_byte_identical(root, backups, communes, matcher, monkeypatch, step):
     poly = union_of(communes, ["35115", "35150"])
     data = geojson_bytes([({"nom": "CPTS du Pays de Vitré"}, union_of(communes, ["35360", "35015"])),
