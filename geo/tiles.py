@@ -75,6 +75,7 @@ class TilesInfo:
     bounds: tuple[float, float, float, float]   # west, south, east, north
     n_communes: int
     size: int
+    notice: str | None = None   # set by the app when the tiles are older than the data (ui/tiles_refresh.py)
 
 
 def tippecanoe_binary() -> str:
@@ -184,7 +185,8 @@ def build_tiles(scope, log: Callable[[str], None] = print, registry_root: Path |
     from .paths import REGISTRY_DIR
 
     t0 = time.perf_counter()
-    atlas = Atlas.load(scope.communes_path, registry_root or REGISTRY_DIR)
+    # the scope's own CPTS, as the app loads them (ui/data.py): the manifest's digest is then the app's
+    atlas = Atlas.load(registry_root=registry_root or REGISTRY_DIR, scope=scope)
     log(f"Tuiles {scope.de_nom} : référentiel et registre lus en {time.perf_counter() - t0:.1f} s")
     return build_tiles_from(scope, atlas.communes, atlas.territories, log=log, tiles_root=tiles_root)
 

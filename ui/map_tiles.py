@@ -24,6 +24,7 @@ Same rules as ui/map_elements.py (DataElement): a constant template, values only
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
@@ -34,6 +35,7 @@ from geo.offline import VENDOR_BASE_URL
 from geo.tiles import TilesInfo, read_manifest
 
 from .map_elements import DataElement, color, js_data
+from .tiles_refresh import add_notice, tiles_notice  # stale tiles: notice and background rebuild
 
 #: A scope with more communes than this is drawn from its tiles (when built); France always is.
 MIN_COMMUNES = int(os.environ.get("CPTS_TILES_MIN_COMMUNES", "5000"))
@@ -41,13 +43,18 @@ JS_URL = f"{VENDOR_BASE_URL}/protomaps-leaflet/protomaps-leaflet.js"
 
 
 def tiles_for(scope) -> TilesInfo | None:
-    """The tiles to draw ``scope`` with, or None (then the GeoJSON layers of ui/data.py are drawn)."""
+    """The tiles to draw ``scope`` with, or None (then the GeoJSON layers of ui/data.py are drawn).
+
+    Tiles older than the data (their manifest's digest is not the current data's: a publication
+    since they were built) are still drawn, never as current: ``notice`` then carries the map's
+    French notice and a background rebuild is queued (ui/tiles_refresh.py)."""
     if scope is None:
         return None
     info = read_manifest(scope)
     if info is None or not (scope.is_france or info.n_communes > MIN_COMMUNES):
         return None
-    return info
+    notice = tiles_notice(scope, info)
+    return info if notice is None else dataclasses.replace(info, notice=notice)
 
 
 class TileLayers(JSCSSMixin, DataElement):
@@ -175,6 +182,7 @@ def add_tile_layers(m, style) -> bool:
                weight=4 if style.presentation else 2.5, dep_weight=2 if style.presentation else 1.6,
                outline=getattr(style, "outline_color", None),
                default_fill=getattr(style, "default_fill", None)).add_to(m)
+    add_notice(m, tiles)  # « carte en cours de mise à jour » while the tiles are older than the data
     return True
 
 

@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_selected(argv))
     args = parser.parse_args(argv)
+    from .tiles import after_publications  # a publication rebuilds the map's stale tiles afterwards
     try:
-        return args.func(args)
+        with after_publications(getattr(args, "command", None)):
+            return args.func(args)
     except Exception as e:
         handled = tuple(c for m, n in _USER_ERRORS if (c := getattr(sys.modules.get(m), n, None)) is not None)
         if isinstance(e, handled + (FileNotFoundError,)):
