@@ -11,8 +11,8 @@ from streamlit_folium import st_folium
 
 from geo.formatting import fr_date, fr_int, fr_pct, plural
 from geo.scope import scope_of
-from geo.views.coverage import (communes_outside, context_rows, coverage_table, filter_communes, scope_view,
-                                signature_timeline)
+from geo.views.coverage import (communes_outside, context_rows, coverage_table, filter_communes, quiet_territories,
+                                scope_view, signature_timeline)
 from geo.views.region_split import coverage_note, region_split
 from geo.views.registry_scope import known_cpts_sentence
 from geo.views.timeline import covered_at
@@ -28,6 +28,8 @@ atlas = get_atlas()
 reg = atlas.registry
 Col = st.column_config
 mapped = [t for t in atlas.territories if t.perimetre_connu]
+QUIET_NAMED = 12      # départements with nothing to say are named in one line up to this many
+BUTTONS_MAX = 8       # a territory choice with more options (France: ~100 départements) is a list, not buttons
 
 # The scope (geo/scope.py, chosen in the sidebar): a région and its départements, or France.
 here = scope_of(atlas)
@@ -56,8 +58,12 @@ declared = context_rows(reg, plain_names.values())
 st.subheader("Calculé et déclaré, territoire par territoire")
 outside_note = coverage_note(region_split({c for t in mapped for c in t.codes}, atlas.communes, atlas.territories,
                                           REGION), here.de_nom)
+with_sources = {r.code for r in cov.itertuples() if any(d["perimetre"] == plain_names[r.code] for d in declared)}
+quiet = set(quiet_territories(cov, with_sources, keep=here.code))
 lines = []
 for r in cov.itertuples():
+    if r.code in quiet:
+        continue
     if r.communes_dans_cpts:
         text = (f"- **{md(r.territoire)}** — calculé : {fr_int(r.communes_dans_cpts)} communes sur {fr_int(r.communes)}, "
                 f"{fr_int(r.population_dans_cpts)} habitants sur {fr_int(r.population)} "
@@ -78,6 +84,12 @@ for r in cov.itertuples():
     if r.code == here.code and outside_note:   # why the home map gives a larger figure, computed
         text += f"\n  - {md(outside_note)}"
     lines.append(text)
+if quiet:   # one line for all the départements with nothing to say (a hundred in the France scope)
+    rows = cov[cov["code"].isin(quiet)]
+    names = ", ".join(md(n) for n in rows["territoire"]) if len(rows) <= QUIET_NAMED else "voir le tableau ci-dessous"
+    lines.append(f"- **{plural(len(rows), 'autre département', 'autres départements')}** ({names}) — calculé : aucune "
+                 f"commune dans une CPTS documentée ({fr_int(int(rows['population'].sum()))} habitants) ; aucun chiffre "
+                 "des sources du registre.")
 st.markdown("\n".join(lines))
 
 st.subheader("Calculé")
@@ -110,9 +122,12 @@ text_table(dec, {"perimetre": "Territoire", "libelle": "Chiffre", "valeur": "Val
 
 # --- communes outside ------------------------------------------------------------------------
 st.header("Communes hors des CPTS documentées")
-scope = st.segmented_control("Territoire", options=list(scope_names), format_func=lambda k: md(scope_names[k]),
-                             default=here.code,
-                             key="couv_scope") or here.code
+if len(scope_names) <= BUTTONS_MAX:
+    scope = st.segmented_control("Territoire", options=list(scope_names), format_func=lambda k: md(scope_names[k]),
+                                 default=here.code, key="couv_scope") or here.code
+else:   # selectbox options are plain text (no Markdown): the COG names as they are
+    scope = st.selectbox("Territoire", options=list(scope_names), format_func=scope_names.get, index=0,
+                         key="couv_scope_list") or here.code
 outside = communes_outside(atlas.communes, atlas.territories, None if scope == here.code else scope, REGION)
 center, zoom = scope_view(atlas.communes, scope, REGION, whole=here.code)
 st_folium(build_base_map(get_map_data(), get_layer_urls()), key="couv-carte", height=540,

@@ -165,3 +165,12 @@ def context_rows(registry: Registry, perimetres: Iterable[str]) -> list[dict]:
              "source": short_source(f.source, registry), "source_id": f.source}
             for f in registry.context if f.perimetre in wanted]
     return sorted(rows, key=lambda r: (r["date"] or ""), reverse=True)
+
+
+def quiet_territories(cov: pd.DataFrame, with_sources: Iterable[str], keep: str) -> list[str]:
+    """Codes of the rows of :func:`coverage_table` that have nothing to say: no commune in a documented
+    CPTS and no figure of the sources (``with_sources``: codes that have one); ``keep`` (the whole
+    scope) is never quiet. The Couverture page says them in one line instead of one paragraph each,
+    which in the France scope was a hundred identical paragraphs."""
+    said = set(with_sources)
+    return [r.code for r in cov.itertuples() if r.code != keep and not r.communes_dans_cpts and r.code not in said]

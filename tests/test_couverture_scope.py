@@ -1,0 +1,84 @@
+"""The Couverture page in a scope of many départements (France), headless (AppTest): the départements
+with nothing to say are one line, not one paragraph each (a hundred in the real France scope), and the
+territory of the « communes hors CPTS » list is chosen in a list, not a wall of buttons. Bretagne keeps
+its buttons and names its quiet départements."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import geo.paths
+from geo.views.coverage import quiet_territories
+from tests.region_support import multi_region_dir
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "app_pages" / "3_Couverture.py")
+NOTHING = "Aucun chiffre des sources du registre pour ce territoire"
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    return multi_region_dir(tmp_path_factory.mktemp("multi") / "data")
+
+
+@pytest.fixture
+def data_dir(monkeypatch):
+    def use(path: Path) -> None:
+        monkeypatch.setattr(geo.paths, "DATA_DIR", path)
+        st.cache_resource.clear()
+    monkeypatch.delenv("CPTS_REGION", raising=False)
+    yield use
+    st.cache_resource.clear()
+
+
+def _page(scope: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    if scope is not None:
+        at.session_state["scope"] = scope
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _coverage_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("- **"))
+
+
+def test_quiet_territories_are_those_without_cpts_nor_sources():
+    cov = pd.DataFrame({"code": ["france", "13", "35", "22", "29"], "territoire": ["France", "B", "I", "C", "F"],
+                        "communes_dans_cpts": [5, 0, 3, 0, 0]})
+    assert quiet_territories(cov, with_sources={"29"}, keep="france") == ["13", "22"]
+    assert quiet_territories(cov.assign(communes_dans_cpts=0), with_sources=set(), keep="france") == ["13", "35", "22", "29"]
+
+
+def test_france_scope_says_the_quiet_departements_once_and_lists_territories(data_dir, multi):
+    data_dir(multi)
+    at = _page(scope="france")
+    text = _coverage_text(at)
+    paragraphs = [p for p in text.split("\n") if p.startswith("- **")]
+    # was one paragraph per département, « aucune commune … Aucun chiffre des sources … » each time
+    assert not any(p.startswith("- **Bouches") or p.startswith("- **Finistère") for p in paragraphs)
+    quiet = paragraphs[-1]
+    assert quiet.startswith("- **5 autres départements** (") and "Bouches\\-du\\-Rhône \\(13\\)" in quiet
+    assert "aucun chiffre des sources du registre" in quiet
+    assert any(p.startswith("- **Ille\\-et\\-Vilaine \\(35\\)** — calculé : 96 communes") for p in paragraphs)
+    assert not at.button_group                       # no wall of buttons: a list
+    box = next(s for s in at.selectbox if s.label == "Territoire")
+    assert box.value == "france" and "Bouches-du-Rhône (13)" in box.options
+    box.select("13").run()
+    assert not at.exception
+    outside = at.dataframe[1].value
+    assert set(outside["departement"]) == {"Bouches-du-Rhône (13)"} and "13055" in set(outside["code"])
+
+
+def test_bretagne_keeps_buttons_and_names_its_quiet_departements():
+    at = _page()
+    text = _coverage_text(at)
+    assert text.count(NOTHING) == 0                  # Côtes-d'Armor and Finistère: one line together
+    assert "- **2 autres départements** (Côtes\\-d'Armor \\(22\\), Finistère \\(29\\))" in text
+    assert at.button_group(key="couv_scope").value == "53"
