@@ -15,7 +15,8 @@ from geo.views.tables import commune_table
 from ui.cards import cpts_card
 from ui.data import get_atlas, get_map_data
 from ui.exports import fiche_pdf_button, map_png_button
-from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, partial_registry_caption, territory_map
+from ui.fiche_map import fiche_map
+from ui.pages_common import FMT_INT, attribution_caption, frame, french_table, partial_registry_caption
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Fiches CPTS — Carte des CPTS")
@@ -75,7 +76,8 @@ with right:
         st.subheader("Territoire")
         md_ = get_map_data()
         color = territory_colors(atlas.territories)[t.id]
-        st_folium(territory_map(md_, t, color), key=f"fiche-carte-{t.id}", height=420,
+        # a tile-drawn scope (France) gets the CPTS's own small layers: ui/fiche_map.py
+        st_folium(fiche_map(md_, t, color), key=f"fiche-carte-{t.id}", height=420,
                   use_container_width=True, returned_objects=[])
         if t.approximatif:
             st.warning("Périmètre approché : la carte montre les communes que les sources permettent d'identifier, "

@@ -186,3 +186,32 @@ def test_the_cli_rebuilds_after_a_publication_and_reports_failures(small, monkey
     cli_tiles.rebuild_after_publication([history.versions_dir_for(reg)])
     assert "tuiles mises à jour" in capsys.readouterr().err
     assert tiles.read_manifest(scope, static).digest == _digest(scope, reg)
+
+
+def test_fiches_small_map_of_a_tile_scope_carries_only_its_cptss_communes(atlas):
+    """The Fiches map of a tile-drawn scope (no GeoJSON layer files): the CPTS's communes with their
+    names, its outline and its départements, as small data: URLs — not the scope's communes."""
+    import base64
+
+    from geo.tiles_mapdata import tile_map_data
+    from ui.fiche_map import small_layers
+    from ui.map import territory_map
+
+    md = tile_map_data(atlas.communes, atlas.territories)
+    t = atlas.territory("pays-de-vitre")
+    urls = small_layers(atlas, md, t)
+
+    def read(url):
+        assert url.startswith("data:application/json;base64,")
+        return json.loads(base64.b64decode(url.split(",", 1)[1]))
+
+    communes = read(urls["communes"])["features"]
+    assert sorted(f["properties"]["code"] for f in communes) == sorted(t.codes)
+    assert {"code": "35360", "nom": "Vitré", "n": 1} in [f["properties"] for f in communes]
+    assert [f["properties"]["id"] for f in read(urls["territoires"])["features"]] == ["pays-de-vitre"]
+    deps = {f["properties"]["code"] for f in read(urls["departements"])["features"]}
+    assert deps == set(atlas.communes.loc[atlas.communes["code"].isin(t.codes), "departement"])
+    html = territory_map(md, urls, t.id, list(t.codes), "#0072B2").get_root().render()
+    from ui.map_elements import js_data
+    assert js_data(urls["communes"]) in html and "Vitré" not in html   # names only inside the base64 data
+    assert len(html) < 400_000
