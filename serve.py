@@ -3,8 +3,9 @@
 Same app as ``streamlit run app.py`` (same pages, settings and flags: ``--server.port`` …), but
 Streamlit's ASGI form (``st.App``) gives a hook that runs when the server starts, before any
 request: ui/warmup.py starts there, and the server answers (health check included) once the data,
-the GeoJSON files, the base maps and the search are ready, so the first visitor finds them (without
-it, the first visit paid ≈4–8 s of imports and data building). ``streamlit run app.py`` still works
+the GeoJSON files, the base maps, the selections and the search are ready and the heap settled, so
+the first visitor finds an idle server (without it, the first visit paid ≈4–8 s of imports and data
+building). ``streamlit run app.py`` still works
 (development, tests): the warm-up then starts with the first visit.
 """
 from __future__ import annotations
@@ -14,9 +15,11 @@ from contextlib import asynccontextmanager
 import streamlit as st
 
 
-# The server starts answering (its health check too) once the first visit's needs are prepared
-# (≈3–5 s on a quiet 2-core machine), at most this long; the rest (every commune's selection, the
-# other colourings) goes on in the background.
+# The server starts answering (its health check too) once EVERYTHING the warm-up prepares is done
+# and the heap frozen (ui/warmup.py: ≈3–5 s on a quiet 2-core machine), at most this long. Answering
+# as soon as the first visit's own needs were there made that visit share the interpreter with the
+# rest of the warm-up (every commune's selection, the other colourings, a full gc.collect): static
+# files answered in ≈1 s instead of ms, the first visit cost 1.3–1.6× a warm one (issue 10).
 READY_TIMEOUT_S = 120
 # Streamlit's own middleware never compresses its frontend (/static/: ≈3.2 MB of JS/CSS, ≈0.9 MB
 # gzipped) nor the root page, which pushed a France first view over issue 10's 3 MB. Starlette's
@@ -33,7 +36,7 @@ async def _lifespan(_app):
 
     from ui import warmup
     warmup.start(server=True)
-    await asyncio.to_thread(warmup.essential.wait, READY_TIMEOUT_S)
+    await asyncio.to_thread(warmup.ready.wait, READY_TIMEOUT_S)
     yield
 
 

@@ -34,7 +34,9 @@ import streamlit_folium as sf
 
 from .data import _data_version, get_layer_urls, get_map_data
 from .map import MapStyle, build_base_map, selection_group
+from .map_elements import DataElement
 from .map_recolour import neutral_style, recolour_script
+from .tiles_refresh import tiles_state
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def _cached_pieces(version: str, urls: tuple, online: bool, fit: bool, style: Ma
 def base_map_pieces(style: MapStyle, online: bool = False, fit: bool = True) -> MapPieces:
     """The home map's pieces for the current data version and this view (cached)."""
     urls = get_layer_urls()
-    key = (_data_version(), tuple(sorted(urls.items())), bool(online), bool(fit))
+    # + the tiles file and stale notice (ui/tiles_refresh.py): a finished rebuild changes them, not the data
+    key = (_data_version() + tiles_state(), tuple(sorted(urls.items())), bool(online), bool(fit))
     # the base map without its colouring, which the browser applies in place: a new colouring keeps
     # the same script, hence the same iframe (ui/map_recolour.py)
     pieces = _cached_pieces(*key, neutral_style(style))
@@ -98,11 +101,37 @@ def base_map_pieces(style: MapStyle, online: bool = False, fit: bool = True) -> 
     return dataclasses.replace(pieces, recolour=recolour_script(style))
 
 
+# st_folium's ``feature_group_to_add`` script (streamlit_folium._get_feature_group_string, 0.27.4):
+# the group under its fixed name, its children's scripts, then the lines that add it to the map and
+# list it in ``window.feature_group`` (removed by the frontend before the next selection is drawn).
+_FEATURE_GROUP_JS = """
+var {name} = L.featureGroup({{}});
+{children}
+{name}.addTo(map_div);
+map_div.addLayer({name});
+window.feature_group = window.feature_group || [];
+window.feature_group.push({name});
+"""
+
+
 def selection_script(groups: Iterable[folium.FeatureGroup]) -> str:
-    """The selection's script, as st_folium builds it, on a throwaway map (its id is replaced by
-    the iframe's ``map_div`` anyway)."""
-    holder = folium.Map(tiles=None)
-    return "".join(sf._get_feature_group_string(fg, map=holder, idx=i) for i, fg in enumerate(groups))
+    """The selection's script, the one st_folium builds for ``feature_group_to_add``.
+
+    Written from the children's own (constant, ui/map_elements.py) templates rather than through
+    st_folium's helper, which renders each group on a throwaway folium figure: three Jinja
+    templates compiled per call, ≈5 ms of CPU per click, which is why every commune's selection
+    used to be prepared in the background while the first visitors arrived (issue 10: the first
+    visit paid for it). Children must be DataElements (geometry and style only)."""
+    out = []
+    for i, fg in enumerate(groups):
+        fg._id = f"feature_group_{i}"
+        children = []
+        for child in fg._children.values():
+            if not isinstance(child, DataElement):
+                raise TypeError(f"élément de sélection non prévu : {type(child).__name__}")
+            children.append(child._template.module.script(child, {}))
+        out.append(_FEATURE_GROUP_JS.format(name=fg.get_name(), children="".join(children)))
+    return "".join(out)
 
 
 # streamlit-folium sends a click to Python only after a 250 ms debounce (underscore's debounce of

@@ -28,8 +28,8 @@ POLL_S = 5.0  # how often the thread looks for a new data version (one stat of t
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
-essential = threading.Event()  # the first visit's needs are prepared (serve.py waits for it)
-ready = threading.Event()      # everything is prepared, the heap settled (first version)
+essential = threading.Event()  # the first visit's needs are prepared
+ready = threading.Event()      # everything is prepared, the heap settled (first version): serve.py waits for it
 
 
 class _NotThisThread(logging.Filter):
@@ -110,7 +110,7 @@ def prepare() -> dict[str, float]:
     step("selection", lambda: map_component.home_selection(None, []))
     step("search", lambda: home._search(atlas, id(atlas)))
     step("pages", _import_pages)
-    essential.set()  # what the first visit needs is there: serve.py lets the server answer now
+    essential.set()  # what the first visit needs is there (serve.py still waits for the rest: ``ready``)
     from geo.views.indicators import INDICATORS
     for key in INDICATORS:
         if key != "cpts":
@@ -142,10 +142,18 @@ MAX_SELECTIONS = 4000  # a région's communes (ui.map_component keeps 4 096); no
 
 
 def _selections(atlas, md) -> None:
-    """The selection script of every commune (its highlight and its CPTS outlines, ~5 ms each):
-    a click on a commune then costs no folium rendering. Yields the interpreter between communes
-    so that visitors arriving meanwhile are served."""
+    """The selection script of every commune (its highlight and its CPTS outlines, ≈0.5 ms each
+    since ui/map_component.py no longer renders a folium figure for it): a click then costs a
+    cache look-up. Yields the interpreter between communes so that visitors arriving meanwhile
+    (``streamlit run app.py``: the warm-up starts with the first visit) are served.
+
+    Not for a scope drawn from vector tiles (France, 35 000 communes: the first 4 000 in code order
+    are not where people click): profiled (bench_app_france.py, py-spy), this loop was ~60 % of the
+    server's CPU during the first visits and clicks after the start. (B, issue 10 France)"""
     from ui import map_component
+    from ui.map_tiles import tiles_for
+    if tiles_for(atlas.scope) is not None:
+        return
     for code in list(md.centroids)[:MAX_SELECTIONS]:
         map_component.home_selection(code, [t.id for t in atlas.territories_of(code)])
         time.sleep(0)
