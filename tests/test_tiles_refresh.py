@@ -190,9 +190,7 @@ def test_the_cli_rebuilds_after_a_publication_and_reports_failures(small, monkey
 
 def test_fiches_small_map_of_a_tile_scope_carries_only_its_cptss_communes(atlas):
     """The Fiches map of a tile-drawn scope (no GeoJSON layer files): the CPTS's communes with their
-    names, its outline and its départements, as small data: URLs — not the scope's communes."""
-    import base64
-
+    names, its outline and its départements, as small static files — not the scope's communes."""
     from geo.tiles_mapdata import tile_map_data
     from ui.fiche_map import small_layers
     from ui.map import territory_map
@@ -202,8 +200,9 @@ def test_fiches_small_map_of_a_tile_scope_carries_only_its_cptss_communes(atlas)
     urls = small_layers(atlas, md, t)
 
     def read(url):
-        assert url.startswith("data:application/json;base64,")
-        return json.loads(base64.b64decode(url.split(",", 1)[1]))
+        from ui.data import GENERATED
+        assert url.startswith("/app/static/generated/fiches/")   # same origin: the deployment's CSP allows it
+        return json.loads((GENERATED / "fiches" / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
 
     communes = read(urls["communes"])["features"]
     assert sorted(f["properties"]["code"] for f in communes) == sorted(t.codes)
@@ -213,5 +212,5 @@ def test_fiches_small_map_of_a_tile_scope_carries_only_its_cptss_communes(atlas)
     assert deps == set(atlas.communes.loc[atlas.communes["code"].isin(t.codes), "departement"])
     html = territory_map(md, urls, t.id, list(t.codes), "#0072B2").get_root().render()
     from ui.map_elements import js_data
-    assert js_data(urls["communes"]) in html and "Vitré" not in html   # names only inside the base64 data
-    assert len(html) < 400_000
+    assert js_data(urls["communes"]) in html and "Vitré" not in html   # names only in the fetched file
+    assert len(html) < 100_000

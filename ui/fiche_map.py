@@ -10,13 +10,18 @@ may be older than the data just after a publication):
 - its territory (``MapData.territory_shapes``),
 - the outlines of the départements it touches (a coverage union of their communes, 50 m).
 
-They travel as ``data:`` URLs, fetched by the layers like a static file: no file to write and prune
-per CPTS. Names are raw data in the GeoJSON properties; the layers write them with textContent.
+They are written as small content-hashed static files (``static/generated/fiches/``, same rules as
+the home map's layers in ui/data.py: written once, touched when used, pruned only when unused for
+days), fetched from the same origin like the home map's files — not ``data:`` URLs, which the
+deployment's Content-Security-Policy (``connect-src 'self'`` in component iframes) would block.
+Names are raw data in the GeoJSON properties; the layers write them with textContent.
 """
 from __future__ import annotations
 
-import base64
+import contextlib
+import hashlib
 import json
+import os
 
 import folium
 import shapely
@@ -40,9 +45,21 @@ def fiche_map(md: MapData, t: Territory, color: str) -> folium.Map:
     return _territory_map(md, small_layers(get_atlas(), md, t), t.id, list(t.codes), color)
 
 
-def data_url(doc: dict) -> str:
+FICHES_DIR = "fiches"
+
+
+def layer_url(name: str, doc: dict) -> str:
+    """Write ``doc`` once as ``static/generated/fiches/<name>-<sha>.json``; its URL."""
+    from .data import GENERATED, STATIC_URL, prune_layers, write_layer
+    directory = GENERATED / FICHES_DIR
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return "data:application/json;base64," + base64.b64encode(body).decode("ascii")
+    fresh = not (directory / f"{name}-{hashlib.sha256(body).hexdigest()[:16]}.json").exists()
+    path = write_layer(directory, name, body)
+    with contextlib.suppress(OSError):
+        os.utime(path)   # used now: another process's pruning keeps it
+    if fresh:
+        prune_layers(directory, keep={path})
+    return f"{STATIC_URL}/generated/{FICHES_DIR}/{path.name}"
 
 
 def _collection(features: list[dict]) -> dict:
@@ -60,8 +77,9 @@ def small_layers(atlas, md: MapData, t: Territory) -> dict[str, str]:
     deps = sorted(set(atlas.communes.loc[atlas.communes["code"].isin(codes), "departement"].astype(str)))
     departements = [{"type": "Feature", "properties": {"code": d},
                      "geometry": _departement_outline(atlas.communes, d)} for d in deps]
-    return {"communes": data_url(_collection(communes)), "territoires": data_url(_collection(territoires)),
-            "departements": data_url(_collection(departements))}
+    return {"communes": layer_url("communes", _collection(communes)),
+            "territoires": layer_url("territoires", _collection(territoires)),
+            "departements": layer_url("departements", _collection(departements))}
 
 
 _outlines: dict[str, tuple[object, dict]] = {}
@@ -79,4 +97,4 @@ def _departement_outline(communes, dep: str) -> dict:
     return memo[1]
 
 
-__all__ = ["fiche_map", "small_layers", "data_url"]
+__all__ = ["fiche_map", "small_layers", "layer_url"]
