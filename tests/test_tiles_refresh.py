@@ -214,3 +214,30 @@ def test_fiches_small_map_of_a_tile_scope_carries_only_its_cptss_communes(atlas)
     from ui.map_elements import js_data
     assert js_data(urls["communes"]) in html and "Vitré" not in html   # names only in the fetched file
     assert len(html) < 100_000
+
+
+def test_repeated_publications_coalesce_into_one_more_rebuild():
+    """While a rebuild runs, three more requests for the same scope make one more run, not three;
+    never two at once."""
+    import threading
+
+    from ui.tiles_refresh import Refresher
+
+    started, release, running, overlap = threading.Event(), threading.Event(), [], []
+
+    def runner(scope):
+        overlap.append(len(running))
+        running.append(scope.code)
+        started.set()
+        release.wait(30)
+        running.remove(scope.code)
+
+    scope = Scope("france", "France entière", (), Path("/nonexistent"))
+    r = Refresher(runner=runner)
+    r.request(scope)
+    assert started.wait(30) and r.busy(scope)
+    for _ in range(3):
+        r.request(scope)
+    release.set()
+    assert r.wait(30)
+    assert r.runs == ["france", "france"] and overlap == [0, 0] and not r.busy(scope)
