@@ -82,3 +82,19 @@ def test_bretagne_keeps_buttons_and_names_its_quiet_departements():
     assert text.count(NOTHING) == 0                  # Côtes-d'Armor and Finistère: one line together
     assert "- **2 autres départements** (Côtes\\-d'Armor \\(22\\), Finistère \\(29\\))" in text
     assert at.button_group(key="couv_scope").value == "53"
+
+
+def test_france_map_opens_on_metropolitan_france_not_between_it_and_the_overseas_departements():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.views.coverage import scope_view
+
+    communes = gpd.GeoDataFrame(
+        {"code": ["35238", "13055", "97411", "97302"], "departement": ["35", "13", "974", "973"],
+         "region": ["53", "93", "04", "03"]},
+        geometry=[Point(-1.68, 48.11), Point(5.37, 43.30), Point(55.45, -20.88), Point(-52.33, 4.92)], crs="EPSG:4326")
+    (lat, lon), zoom = scope_view(communes, "france", region=None, whole="france")
+    assert 43.3 <= lat <= 48.11 and -1.68 <= lon <= 5.37 and zoom == 5.5   # was (13.6, 1.6): off West Africa
+    (lat, lon), _ = scope_view(communes, "974", region=None, whole="france")
+    assert (lat, lon) == (-20.88, 55.45)                                       # a département d'outre-mer itself

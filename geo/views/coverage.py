@@ -103,11 +103,15 @@ def filter_communes(df: pd.DataFrame, query: str) -> pd.DataFrame:
 def scope_view(communes: pd.DataFrame, code: str, region: str | None = REGION_BRETAGNE,
                whole: str | None = None) -> tuple[tuple[float, float], float]:
     """(center lat/lon, zoom) showing the région (``code == whole``, default the région's code;
-    ``region=None``: every commune) or one département on the map."""
+    ``region=None``: metropolitan France, as the home map opens — the overseas départements 97x put
+    the centre of all communes' bounds in the Atlantic off West Africa) or one département on the map."""
     whole = whole or region or "france"
     if code == whole:
         sub = _in_region(communes, region)
         zoom = 5.5 if region is None else 7.5
+        metro = sub[~sub["departement"].astype(str).str.startswith("97")]
+        if region is None and len(metro):
+            sub = metro
     else:
         sub, zoom = communes[communes["departement"] == code], 8.5
     minx, miny, maxx, maxy = sub.total_bounds
