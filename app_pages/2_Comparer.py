@@ -43,17 +43,19 @@ for i, q in df["sans_medecin_traitant_qualificatif"].items():
     if isinstance(q, str) and q:
         styler = styler.format(lambda v, q=q: f"{q} {FMT_PCT(v)}", subset=pd.IndexSlice[[i], ["sans_medecin_traitant_pct"]])
 
-# What people compare first, visible without scrolling sideways on a 1366 px laptop (issue 9.8);
-# the other columns (dates of the sources, millésime, counts of communes, ACI size, sources) open on demand.
+# What people compare first, visible without scrolling sideways on a 1366 px laptop (issue 9.8), with
+# whole CPTS names (« CPTS Pays de Ploërmel Cœur de Bretagne » needs ~260 px: at 175 px the names were cut)
+# and whole « non renseigné » cells; the other columns (€ per inhabitant, dates of the sources, millésime,
+# counts of communes, ACI size, sources) open on demand. Widths add up to the 905 px of a 1366 px screen.
 ESSENTIAL = ["nom", "population_declaree", "population_calculee", "ecart_pct", "sans_medecin_traitant_pct",
-             "financement", "eur_par_habitant", "date_aci"]
+             "financement", "date_aci"]
 everything = st.toggle("Toutes les colonnes", key="cmp_all",
-                       help="Ajoute l'étape, les dates des sources, le millésime INSEE, les communes déclarées et "
+                       help="Ajoute le financement par habitant, l'étape, les dates des sources, le millésime INSEE, les communes déclarées et "
                             "calculées, l'année du financement, la taille ACI, le périmètre et les sources.")
 frame(
     styler, height=38 + 35 * len(shown), column_order=None if everything else ESSENTIAL,
     column_config={
-        "nom": Col.TextColumn("CPTS", pinned=True, width=175),
+        "nom": Col.TextColumn("CPTS", pinned=True, width=265),
         "statut": Col.TextColumn("Étape", help="Dernière étape du cycle de vie datée par les sources (déclaré)."),
         "date_aci": Col.TextColumn("ACI signé le", width=120,
                                    help="Signature de l'accord conventionnel interprofessionnel (déclaré)."),
@@ -64,7 +66,7 @@ frame(
             "Pop. calculée", width=95,
             help="Somme des populations municipales INSEE des communes du périmètre (calculé)."),
         "population_millesime": Col.NumberColumn("Millésime INSEE", help="Populations légales utilisées pour le calcul."),
-        "ecart_pct": Col.NumberColumn("Écart", width=90,
+        "ecart_pct": Col.NumberColumn("Écart", width=95,
                                       help="(calculée − déclarée) / déclarée ; millésimes et dates différents (calculé)."),
         "communes_declarees": Col.NumberColumn("Communes déclarées", help="Nombre annoncé par la source (déclaré)."),
         "communes_calculees": Col.NumberColumn("Communes COG 2026", help="Communes actuelles du périmètre (calculé)."),

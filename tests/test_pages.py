@@ -135,11 +135,15 @@ def test_fiches_escapes_file_text(monkeypatch):
 # --- Comparer -----------------------------------------------------------------------------------
 
 def test_comparer_shows_first_what_people_compare_and_opens_the_rest():
-    """Issue 9.8: 8 columns fit a 1366 px laptop; « Toutes les colonnes » shows all 18."""
+    """Issue 9.8: 7 columns fit a 1366 px laptop with whole CPTS names (pinned column wide enough for the
+    longest mapped name); « Toutes les colonnes » shows all 18."""
     at = _app("2_Comparer.py")
     assert list(at.dataframe[0].proto.column_order) == [
         "nom", "population_declaree", "population_calculee", "ecart_pct", "sans_medecin_traitant_pct",
-        "financement", "eur_par_habitant", "date_aci"]
+        "financement", "date_aci"]
+    cols = json.loads(at.dataframe[0].proto.columns)
+    assert cols["nom"]["width"] >= 260          # « CPTS Pays de Ploërmel Cœur de Bretagne » was cut at 175 px
+    assert sum(cols[c]["width"] for c in at.dataframe[0].proto.column_order) <= 905   # 1366 px, sidebar open
     at.toggle(key="cmp_all").set_value(True).run()
     assert not at.exception and list(at.dataframe[0].proto.column_order) == []
     assert len(at.dataframe[0].value.columns) == 18
