@@ -46,7 +46,8 @@ for i, q in df["sans_medecin_traitant_qualificatif"].items():
 # What people compare first, visible without scrolling sideways on a 1366 px laptop (issue 9.8), with
 # whole CPTS names (« CPTS Pays de Ploërmel Cœur de Bretagne » needs ~260 px: at 175 px the names were cut)
 # and whole « non renseigné » cells; the other columns (€ per inhabitant, dates of the sources, millésime,
-# counts of communes, ACI size, sources) open on demand. Widths add up to the 905 px of a 1366 px screen.
+# counts of communes, ACI size, sources) open on demand. Widths add up to 900 px: a 1366 px screen gives the
+# grid 905 px, its borders included (at 905 px it scrolled by 1 px).
 ESSENTIAL = ["nom", "population_declaree", "population_calculee", "ecart_pct", "sans_medecin_traitant_pct",
              "financement", "date_aci"]
 everything = st.toggle("Toutes les colonnes", key="cmp_all",
@@ -55,7 +56,7 @@ everything = st.toggle("Toutes les colonnes", key="cmp_all",
 frame(
     styler, height=38 + 35 * len(shown), column_order=None if everything else ESSENTIAL,
     column_config={
-        "nom": Col.TextColumn("CPTS", pinned=True, width=265),
+        "nom": Col.TextColumn("CPTS", pinned=True, width=260),
         "statut": Col.TextColumn("Étape", help="Dernière étape du cycle de vie datée par les sources (déclaré)."),
         "date_aci": Col.TextColumn("ACI signé le", width=120,
                                    help="Signature de l'accord conventionnel interprofessionnel (déclaré)."),
