@@ -241,3 +241,29 @@ def test_repeated_publications_coalesce_into_one_more_rebuild():
     release.set()
     assert r.wait(30)
     assert r.runs == ["france", "france"] and overlap == [0, 0] and not r.busy(scope)
+
+
+def test_a_rebuild_that_dies_without_a_status_is_shown_and_not_restarted_on_every_rerun(small, app_side):
+    """A child process killed before it could write its status (out of memory…): the map says the
+    update failed, and the next reruns do not start it again; a new publication does."""
+    scope, reg, static = small
+    utr, _ = app_side
+    old = gtr.refresh(scope, log=lambda s: None, registry_root=reg)
+
+    def dies(s):
+        raise RuntimeError("processus arrêté (signal 9)")
+
+    r = utr.Refresher(runner=dies)
+    utr.published.unsubscribe(utr._on_publication)
+    try:
+        _publish_vitre(reg, scope)
+    finally:
+        utr.published.subscribe(utr._on_publication)
+    assert utr.tiles_notice(scope, old, r).startswith("Carte en cours de mise à jour")
+    assert r.wait(60) and r.runs == ["53"]
+    for _ in range(3):
+        notice = utr.tiles_notice(scope, old, r)
+        assert notice.startswith("Mise à jour de la carte impossible : processus arrêté (signal 9)")
+    assert r.wait(60) and r.runs == ["53"]
+    r.request(scope)                       # what a new publication does
+    assert r.wait(60) and r.runs == ["53", "53"]

@@ -38,6 +38,7 @@ from .map_elements import DataElement, js_data
 
 log = logging.getLogger(__name__)
 RETRY_S = 600.0
+NOTICE_MAX = 240   # characters of a failure message on the map (the log has it whole)
 NICE = 10
 
 
@@ -64,9 +65,11 @@ class Refresher:
         self._running: str | None = None
         self._thread: threading.Thread | None = None
         self.runs: list[str] = []          # scope codes rebuilt, in order (logs, tests)
+        self._failures: dict[str, tuple[float, str]] = {}   # scope code -> (monotonic time, message)
 
     def request(self, scope) -> None:
         with self._cond:
+            self._failures.pop(scope.code, None)
             self._pending[scope.code] = scope
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="cpts-tiles-refresh", daemon=True)
@@ -77,6 +80,13 @@ class Refresher:
         """A rebuild of ``scope`` is queued or running in this process."""
         with self._cond:
             return scope.code in self._pending or self._running == scope.code
+
+    def recent_failure(self, scope) -> str | None:
+        """The message of this process's last failed rebuild of ``scope`` if less than RETRY_S old
+        (a child that died before writing its status file must not be started again on every rerun)."""
+        with self._cond:
+            failed = self._failures.get(scope.code)
+        return failed[1] if failed is not None and time.monotonic() - failed[0] < RETRY_S else None
 
     def wait(self, timeout: float = 600.0) -> bool:
         """Until the queue is empty (tests, warm-up scripts); False on timeout."""
@@ -102,8 +112,10 @@ class Refresher:
             try:
                 self.runner(scope)
                 log.info("tiles of %s checked/rebuilt in %.1f s", code, time.perf_counter() - t0)
-            except Exception as e:  # noqa: BLE001 - logged here, shown on the map from the status file
+            except Exception as e:  # noqa: BLE001 - logged here, shown on the map (status file or this record)
                 log.error("mise à jour de la carte impossible (%s) : %s", code, e)
+                with self._cond:
+                    self._failures[code] = (time.monotonic(), str(e))
             finally:
                 with self._cond:
                     self.runs.append(code)
@@ -159,12 +171,16 @@ def tiles_notice(scope, tiles: TilesInfo, refresher: Refresher = REFRESHER) -> s
         return None
     status = read_status(scope)
     when = last_publication()
-    after = f" après la publication du {when}" if when else ""
+    failure = refresher.recent_failure(scope)
     if status is not None and status.state == FAILED and status.digest == digest and not _retry_due(status):
-        return (f"Mise à jour de la carte impossible : {status.error} — les contours affichés datent d'avant"
+        failure = status.error
+    if failure:
+        failure = failure if len(failure) <= NOTICE_MAX else failure[:NOTICE_MAX - 1] + "…"
+        return (f"Mise à jour de la carte impossible : {failure} — les contours affichés datent d'avant"
                 f"{' la publication du ' + when if when else ' la dernière publication'}.")
     if not refresher.busy(scope) and not (status is not None and status.running):
         refresher.request(scope)
+    after = f" après la publication du {when}" if when else ""
     return f"Carte en cours de mise à jour{after} : les contours affichés peuvent dater d'avant."
 
 
