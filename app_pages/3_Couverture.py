@@ -176,11 +176,16 @@ else:
         french_table(shown_tl.drop(columns=["date", "cpts_id", "date_deduite"]),
                      {"population_ajoutee": FMT_INT, "population_cumulee": FMT_INT,
                       "communes_cumulees": FMT_INT}),
-        column_config={"date_iso": Col.TextColumn("Signature de l'ACI"), "cpts": Col.TextColumn("CPTS"),
-                       "perimetre": Col.TextColumn("Périmètre"),
-                       "population_ajoutee": Col.NumberColumn("Population ajoutée"),
-                       "population_cumulee": Col.NumberColumn("Population cumulée"),
-                       "communes_cumulees": Col.NumberColumn("Communes cumulées")},
+        # widths add up to 865 px: at 1366 px (905 px for the grid) the last column was cut
+        column_config={"date_iso": Col.TextColumn("Signature de l'ACI", width=180),
+                       "cpts": Col.TextColumn("CPTS", width=260), "perimetre": Col.TextColumn("Périmètre", width=110),
+                       "population_ajoutee": Col.NumberColumn("Pop. ajoutée", width=100,
+                                                              help="Habitants des communes ajoutées par cette "
+                                                                   "signature (INSEE, populations légales 2023)."),
+                       "population_cumulee": Col.NumberColumn("Pop. cumulée", width=100,
+                                                              help="Habitants couverts après cette signature."),
+                       "communes_cumulees": Col.NumberColumn("Communes", width=115,
+                                                             help="Communes couvertes après cette signature (cumul).")},
     )
     undated = [t.nom for t in mapped if t.id not in set(tl["cpts_id"])]
     notes = []

@@ -98,3 +98,15 @@ def test_france_map_opens_on_metropolitan_france_not_between_it_and_the_overseas
     assert 43.3 <= lat <= 48.11 and -1.68 <= lon <= 5.37 and zoom == 5.5   # was (13.6, 1.6): off West Africa
     (lat, lon), _ = scope_view(communes, "974", region=None, whole="france")
     assert (lat, lon) == (-20.88, 55.45)                                       # a département d'outre-mer itself
+
+
+def test_signature_table_fits_a_laptop_screen():
+    """At 1366 px the grid has 905 px: the « Communes cumulées » column was cut off (no width given)."""
+    import json
+
+    at = _page()
+    table = at.dataframe[-1]
+    cols = json.loads(table.proto.columns)
+    shown = [c for c in table.value.columns]
+    assert all(cols.get(c, {}).get("width") for c in shown), cols
+    assert sum(cols[c]["width"] for c in shown) <= 900
