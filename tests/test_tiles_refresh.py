@@ -267,3 +267,33 @@ def test_a_rebuild_that_dies_without_a_status_is_shown_and_not_restarted_on_ever
     assert r.wait(60) and r.runs == ["53"]
     r.request(scope)                       # what a new publication does
     assert r.wait(60) and r.runs == ["53", "53"]
+
+
+def test_cli_import_rebuilds_the_tiles_after_publishing(atlas, tmp_path):
+    """``python -m geo import`` in a new process (CPTS_DATA_DIR): the publication, then the tiles of the
+    scope rebuilt and said on stderr; stdout stays the command's JSON."""
+    import subprocess
+    import sys
+
+    from geo.paths import REPO_ROOT
+
+    data = tmp_path / "data"
+    data.mkdir()
+    atlas.communes[atlas.communes["departement"].isin(["35", "53"])].reset_index(drop=True).to_parquet(
+        data / "communes.parquet")
+    os.symlink(DATA_DIR / "communes_france.parquet", data / "communes_france.parquet")
+    reg = registry_copy(data)
+    scope = Scope("53", "Bretagne", ("35",), data)
+    old = gtr.refresh(scope, log=lambda s: None, registry_root=reg)   # the served tiles folder, like the CLI
+    listing = tmp_path / "liste.csv"
+    listing.write_bytes(VITRE_SHRUNK)
+    env = dict(os.environ, CPTS_DATA_DIR=str(data))
+    for k in ("CPTS_REGISTRY_DIR", "CPTS_BACKUP_DIR"):
+        env.pop(k, None)
+    done = subprocess.run([sys.executable, "-m", "geo", "import", str(listing), "--json", "--confirmer-suppressions"],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout)                                            # the report, untouched
+    assert "Carte de Bretagne : tuiles mises à jour en" in done.stderr, done.stderr
+    new = tiles.read_manifest(scope)
+    assert new.digest == _digest(scope, reg) != old.digest and new.path.exists() and old.path.exists()
