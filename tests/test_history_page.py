@@ -69,6 +69,10 @@ def test_visitor_sees_versions_but_no_restore(env):
     detail = "\n".join(m.value for m in at.markdown)
     assert "<script>" not in detail and "&lt;script&gt;" in detail and "\\*\\*gras\\*\\*" in detail
     assert "](http" not in detail
+    # the initial version has no editor: said as such, not « … par non renseigné »
+    at.selectbox[0].select(1).run()
+    detail = "\n".join(m.value for m in at.markdown)
+    assert "UTC, éditeur non renseigné." in detail and "par non renseigné" not in detail
 
 
 def _crafted(root: str, backups: str, vdir: str):

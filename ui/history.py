@@ -20,6 +20,7 @@ from geo.registry.history import fr_datetime
 from geo.registry.problems import PublishError
 from geo.registry.restore import Unchanged, preview_restore, restore_version
 from geo.registry.history_diff import removals
+from geo.views.tables import NON_RENSEIGNE
 
 from .auth import EditorRequired, require_editor, sign_in_panel
 from .text import md, safe_frame
@@ -71,7 +72,9 @@ def _table(metas: list[dict]) -> None:
 
 def _detail(meta: dict, diff: dict) -> None:
     st.subheader(f"Version {meta['numero']}")
-    lines = [f"**{md(meta['libelle'])}**, le {md(fr_datetime(meta['date']))} par {md(meta['editeur'])}.",
+    # the initial version has no editor: its meta says « non renseigné », which read « … par non renseigné »
+    who = (f"par {md(meta['editeur'])}" if meta["editeur"] != NON_RENSEIGNE else f"éditeur {NON_RENSEIGNE}")
+    lines = [f"**{md(meta['libelle'])}**, le {md(fr_datetime(meta['date']))}, {who}.",
              f"Résumé : {md(meta['resume'])}."]
     if meta["numero"] == 1:
         lines.append(md(f"État initial : {plural(meta['fichiers'], 'fichier')} du registre."))
