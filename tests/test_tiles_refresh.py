@@ -297,3 +297,13 @@ def test_cli_import_rebuilds_the_tiles_after_publishing(atlas, tmp_path):
     assert "Carte de Bretagne : tuiles mises à jour en" in done.stderr, done.stderr
     new = tiles.read_manifest(scope)
     assert new.digest == _digest(scope, reg) != old.digest and new.path.exists() and old.path.exists()
+
+
+def test_the_child_rebuild_reports_its_french_error():
+    """The app's rebuild runs ``python -m geo tiles`` in a child process: its failure comes back as
+    the child's French message (here an unknown scope), for the log and the map."""
+    from ui.tiles_refresh import run_in_child
+
+    with pytest.raises(RuntimeError, match="zz") as e:
+        run_in_child(Scope("zz", "Nulle part", (), Path("/nonexistent")))
+    assert "Traceback" not in str(e.value)
