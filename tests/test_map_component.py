@@ -2,12 +2,14 @@
 pieces that are cached per data version and view (only the selection is rendered per click)."""
 from __future__ import annotations
 
+import urllib.parse
+
 import pytest
 import streamlit_folium as sf
 
 from geo.mapdata import build_map_data
 from ui.map import MapStyle, build_base_map, default_legend, selection_group
-from ui.map_component import pieces_of, selection_script, show_map
+from ui.map_component import PREFETCH_JS, _scripts_to_load, pieces_of, selection_script, show_map
 from ui.map_elements import js_data
 
 URLS = {"communes": "/app/static/generated/communes-a.json", "territoires": "/app/static/generated/territoires-b.json",
@@ -45,8 +47,23 @@ def test_same_payload_as_st_folium(md, atlas, sent, presentation, online, commun
     # click): the same statements in the same order, only the layout (white space) differs
     want, have = expected.pop("feature_group"), got.pop("feature_group")
     assert "".join(have.split()) == "".join(want.split())
+    # the scripts loaded before the map's: the layer files' early download first, no jQuery
+    # (nothing in the map uses it), then Leaflet as st_folium sends it
+    js, st_js = got.pop("js_links"), expected.pop("js_links")
+    assert js[1:] == [u for u in st_js if not u.endswith("/jquery.min.js")] and len(st_js) == 2
+    assert js[0] == PREFETCH_JS + "?" + urllib.parse.urlencode(
+        [("u", URLS["communes"]), ("u", URLS["territoires"]), ("u", URLS["departements"])])
     assert got == expected
     assert "feature_group_feature_group_0" in have
+
+
+def test_jquery_is_loaded_only_when_something_may_use_it():
+    leaflet, jquery = "/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/jquery/jquery.min.js"
+    plugin = "/app/static/vendor/protomaps-leaflet/protomaps-leaflet.js"
+    assert _scripts_to_load([leaflet, jquery], "L.map(x);", []) == [leaflet]
+    assert _scripts_to_load([leaflet, jquery], "$(document).ready(f);", []) == [leaflet, jquery]
+    assert _scripts_to_load([leaflet, jquery, plugin], "L.map(x);", []) == [leaflet, jquery, plugin]
+    assert _scripts_to_load([leaflet, jquery], "", ["/a.json"])[0] == PREFETCH_JS + "?u=%2Fa.json"
 
 
 def test_pieces_do_not_depend_on_the_selection_and_are_plain_strings(md, atlas):

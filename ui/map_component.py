@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from .data import _data_version, get_layer_urls, get_map_data
+from .data import STATIC_URL, _data_version, get_layer_urls, get_map_data
 from .map import MapStyle, build_base_map, selection_group
 from .map_elements import DataElement
 from .map_recolour import neutral_style, recolour_script
@@ -66,6 +67,7 @@ def pieces_of(m: folium.Map) -> MapPieces:
         if isinstance(el, folium.elements.JSCSSMixin):
             css += [href for _, href in getattr(el, "default_css", [])]
             js += [src for _, src in getattr(el, "default_js", [])]
+    js = _scripts_to_load(js, script, [el.layer_url for el in _walk(m) if getattr(el, "layer_url", None)])
     try:
         bounds = m.get_bounds()
     except AttributeError:
@@ -73,6 +75,24 @@ def pieces_of(m: folium.Map) -> MapPieces:
     return MapPieces(script=script, header=header, html=html, map_id=sf.get_full_id(m),
                      css_links=tuple(dict.fromkeys(css)), js_links=tuple(dict.fromkeys(js)),
                      bounds=tuple(tuple(c) for c in bounds), zoom=m.options.get("zoom"))
+
+
+# Scripts streamlit-folium loads one after another before it runs the map's script (issue 10's
+# navigation profile): static/cpts/prefetch.js first, which starts downloading the layer files at
+# once (they used to be fetched only after Leaflet and the map's script), then Leaflet. jQuery,
+# which folium lists for every map, only serves folium's ``objects_to_stay_in_front``: it is
+# loaded only when the script uses it or when a plugin's script might.
+PREFETCH_JS = f"{STATIC_URL}/cpts/prefetch.js"
+_LEAFLET, _JQUERY = "/leaflet/leaflet.js", "/jquery/jquery.min.js"
+
+
+def _scripts_to_load(js: list[str], script: str, layer_urls: list[str]) -> list[str]:
+    only_leaflet = all(u.endswith((_LEAFLET, _JQUERY)) for u in js)
+    if only_leaflet and "$(" not in script and "jQuery" not in script:
+        js = [u for u in js if not u.endswith(_JQUERY)]
+    if layer_urls:
+        js = [PREFETCH_JS + "?" + urllib.parse.urlencode([("u", u) for u in dict.fromkeys(layer_urls)]), *js]
+    return js
 
 
 def _walk(el):

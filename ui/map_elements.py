@@ -136,10 +136,13 @@ _LOAD_JS = """
     }
     function cptsFetch(map, url, what, done, attempt) {
         attempt = attempt || 0;
-        fetch(url, attempt ? {cache: "reload"} : {}).then(function (r) {
+        // the first attempt takes the download static/cpts/prefetch.js started before Leaflet loaded
+        var early = !attempt && window.cptsPrefetch && window.cptsPrefetch[url];
+        if (early) { delete window.cptsPrefetch[url]; }
+        (early || fetch(url, attempt ? {cache: "reload"} : {}).then(function (r) {
             if (!r.ok) { throw new Error("HTTP " + r.status); }
             return r.json();
-        }).then(function (data) {
+        })).then(function (data) {
             done(data);
             if (map.cptsFailed) { delete map.cptsFailed[what]; }
             cptsLoadMessage(map);
@@ -255,6 +258,7 @@ class OutlineLayer(DataElement):
                  what: str = "contours", fixed_color: str | None = None):
         super().__init__()
         self._name = "OutlineLayer"
+        self.layer_url = str(url)  # downloaded as soon as the map's iframe starts (ui/map_component.py)
         self.load_js = _LOAD_JS
         self.data = js_data({"url": str(url), "weight": float(weight), "fallback": color(default_color),
                              "color": None if fixed_color is None else color(fixed_color),
@@ -293,26 +297,27 @@ class CommuneLayer(DataElement):
         };
         var layer = L.geoJson(null, {
             filter: function (f) { return d.codes === null || d.codes.indexOf(f.properties.code) >= 0; },
-            style: style,
-            onEachFeature: function (f, l) {
-                var p = f.properties;
-                l.bindTooltip(function () {
-                    var box = document.createElement("div");
-                    box.className = "cpts-tooltip";
-                    if (d.tooltip === "commune") {
-                        line(box, "Commune : ", p.nom, false);
-                        line(box, "Code INSEE : ", p.code, false);
-                    } else {
-                        var first = line(box, "", p.nom, true);
-                        first.appendChild(document.createTextNode(" (" + p.code + ")"));
-                        line(box, "CPTS : ", p.cpts, false);
-                    }
-                    return box;
-                }, {sticky: true});
-                l.on("mouseover", function (e) { e.target.setStyle({weight: 2.5, color: "#222222", fillOpacity: Math.max(0.75, d.opacity)}); });
-                l.on("mouseout", function (e) { layer.resetStyle(e.target); });
-            }
+            style: style
         }).addTo(map);
+        // One tooltip and one pair of hover handlers for the whole layer, not one per commune: the
+        // communes' events reach their L.geoJson group (Leaflet's event parents), whose tooltip
+        // content receives the commune's own layer. Binding them on each of ~1 200 paths was half
+        // of the layer's drawing time in Chromium (issue 10's navigation profile).
+        layer.bindTooltip(function (l) {
+            var p = l.feature.properties, box = document.createElement("div");
+            box.className = "cpts-tooltip";
+            if (d.tooltip === "commune") {
+                line(box, "Commune : ", p.nom, false);
+                line(box, "Code INSEE : ", p.code, false);
+            } else {
+                var first = line(box, "", p.nom, true);
+                first.appendChild(document.createTextNode(" (" + p.code + ")"));
+                line(box, "CPTS : ", p.cpts, false);
+            }
+            return box;
+        }, {sticky: true});
+        layer.on("mouseover", function (e) { e.layer.setStyle({weight: 2.5, color: "#222222", fillOpacity: Math.max(0.75, d.opacity)}); });
+        layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
         cptsFetch(map, d.url, d.what, function (data) {
             layer.addData(data);
             layer.bringToBack();
@@ -333,6 +338,7 @@ class CommuneLayer(DataElement):
         if tooltip not in ("cpts", "commune"):
             raise ValueError(f"tooltip inconnu : {tooltip!r}")
         self._name = "CommuneLayer"
+        self.layer_url = str(url)  # downloaded as soon as the map's iframe starts (ui/map_component.py)
         self.load_js = _LOAD_JS
         self.hatch_js = HATCH_JS
         self.data = js_data({"url": str(url), "opacity": float(opacity), "tooltip": tooltip,
