@@ -118,7 +118,8 @@ def refresh(scope, log: Callable[[str], None] = print, registry_root: Path | Non
                 _write_status(scope, CURRENT, digest)
                 return None
             _write_status(scope, BUILDING, digest)
-            log(f"Carte {scope.de_nom} : mise à jour des tuiles (les données ont changé)…")
+            why = "les données ont changé" if current is None or current.digest != digest else "demandée"
+            log(f"Carte {scope.de_nom} : mise à jour des tuiles ({why})…")
             info = build_tiles_from(scope, atlas.communes, atlas.territories, log=log, tiles_root=tiles_root)
         except Exception as e:  # noqa: BLE001 - any failure is reported, the old tiles stay
             message = str(e) if isinstance(e, TilesError) else f"{type(e).__name__} : {e}"
