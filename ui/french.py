@@ -56,9 +56,10 @@ TEXTS = {
     "Copy Vega-Lite spec": "Copier la spécification Vega-Lite",
     "Press Enter to apply": "Entrée pour valider",
 }
-# English phrases with a variable part: (prefix, French prefix) for « Help for X », and the
-# uploader's size limit « Limit 200MB per file • CSV, XLSX ».
-PREFIXES = {"Help for ": "Aide : "}
+# English phrases with a variable part: (prefix, French prefix) for « Help for X » and « Cancel upload of
+# X »; the uploader's size limit « Limit 200MB per file • CSV, XLSX » and the size of a chosen file
+# (« 64.0B », « 1.2KB » in its chip, « liste.csv, 64.0B » in the chip's aria-label) are rewritten in JS.
+PREFIXES = {"Help for ": "Aide : ", "Cancel upload of ": "Annuler l'envoi de "}
 
 _JS = """
 export default function (component) {
@@ -70,13 +71,19 @@ export default function (component) {
   const ATTRS = ["aria-label", "title", "placeholder"];
   const limit = /^(?:Limit )?(\\d+(?:[.,]\\d+)?)\\s*([KMG]?B) per file(.*)$/;
   const units = { B: "o", KB: "Ko", MB: "Mo", GB: "Go" };
-  const fr = (s) => {
+  const size = /^(\d+(?:\.\d+)?)\s*([KMG]?B)$/, chip = /^(.+), (\d+(?:\.\d+)?)\s*([KMG]?B)$/;
+  const frSize = (n, u) => `${n.replace(".", ",")}\u00a0${units[u]}`;
+  const fr = (s, attr) => {
     if (!s) return null;
     const t = s.trim();
     if (Object.prototype.hasOwnProperty.call(texts, t)) return s.replace(t, texts[t]);
     for (const [en, f] of Object.entries(prefixes)) if (t.startsWith(en)) return f + t.slice(en.length);
     const m = t.match(limit);
     if (m) return `${m[1]} ${units[m[2]]} au plus par fichier${m[3]}`;
+    const z = t.match(size);                       // a chosen file's size in the uploader's chip
+    if (z) return frSize(z[1], z[2]);
+    const c = attr === "aria-label" && t.match(chip);  // the chip's label « liste.csv, 64.0B »
+    if (c) return `${c[1]}, ${frSize(c[2], c[3])}`;
     return null;
   };
   // Text we write (Markdown, which may hold data) and icon ligatures (« upload », « search ») are
@@ -88,7 +95,7 @@ export default function (component) {
     const v = fr(n.nodeValue); if (v !== null && v !== n.nodeValue) n.nodeValue = v;
   };
   const fixAttr = (el, a) => {
-    const old = el.getAttribute(a), v = fr(old); if (v !== null && v !== old) el.setAttribute(a, v);
+    const old = el.getAttribute(a), v = fr(old, a); if (v !== null && v !== old) el.setAttribute(a, v);
   };
   const fix = (root) => {
     if (root.nodeType === Node.TEXT_NODE) { fixText(root); return; }

@@ -21,7 +21,7 @@ NAV_LINKS = '[data-testid="stSidebarNav"] a'
 LAPTOP = {"width": 1366, "height": 768}
 PROJECTOR = {"width": 1920, "height": 1080}
 ENGLISH = re.compile(r"Download as CSV|Drag and drop|per file|Browse files|\bUpload\b|Skip to main content|Help for|"
-                     r"Show/hide columns|\bFullscreen\b|\bSearch\b|Link to heading")
+                     r"Show/hide columns|\bFullscreen\b|\bSearch\b|Link to heading|Cancel upload|\b[0-9]+\.[0-9][KMG]?B\b")
 # Emoji and pictographs (the app ships no font for them: empty boxes on a PC without an emoji font).
 # Pictographs that need an emoji font. The dingbats the app uses on purpose (✓ U+2713) are excluded: tests/test_glyphs.py
 # proves the font Streamlit ships draws them.
@@ -84,6 +84,14 @@ def test_streamlit_texts_are_french_and_stay_french(app_url, page, network_log, 
     page.wait_for_function("""() => /Mo au plus par fichier/.test(
         document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"]').innerText)""")
     assert "Choisir un fichier" in zone.inner_text()
+    assert not ENGLISH.search(_ui_texts(page)), ENGLISH.findall(_ui_texts(page))
+    # a chosen file: its chip said « 64.0B » and « Cancel upload of liste.csv »
+    rerun(lambda: page.locator('input[type="file"]').first.set_input_files(files=[{
+        "name": "liste.csv", "mimeType": "text/csv", "buffer": "CPTS;Commune\nCPTS Test;Vitré\n".encode()}]))
+    chip = page.locator('[data-testid="stFileChip"]').first
+    page.wait_for_function("""() => { const c = document.querySelector('[data-testid="stFileChip"]');
+                                      return c && /^liste\\.csv, [0-9]+(,[0-9]+)?\u00a0o$/.test(c.getAttribute('aria-label')); }""")
+    assert re.search(r"\b[0-9]+(,[0-9]+)?\u00a0o\b", chip.inner_text()), chip.inner_text()
     assert not ENGLISH.search(_ui_texts(page)), ENGLISH.findall(_ui_texts(page))
 
     _open(page, app_url + "/Comparer", "Comparer les CPTS", last=LAST)
