@@ -19,7 +19,7 @@ from geo.views.region_split import map_note, region_split
 from geo.views.timeline import signature_events, timeline_view
 from ui.cards import commune_panel, cpts_card, no_cpts_notice
 from geo.scope import scope_of, scope_region
-from ui.data import get_atlas, get_map_data, map_scope_note
+from ui.data import _data_version, get_atlas, get_map_data, map_scope_note
 from ui.exports import fiche_pdf_button, map_png_button, tables_xlsx_button
 from ui.map import MapStyle, default_legend, thematic_style
 from ui.map_component import base_map_pieces, home_selection, show_map
@@ -300,22 +300,30 @@ def export_panel() -> None:
                        + (" et la CPTS sélectionnée." if focus else " ; sélectionnez une CPTS pour sa fiche PDF."))
 
 
-def intro(atlas) -> None:
-    mapped = [t for t in atlas.territories if t.perimetre_connu]
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _intro_facts(_atlas, version: str, atlas_id: int) -> tuple:
+    """What the introduction says, once per data version and atlas: 40 % of a visit's script run
+    otherwise (the population sum and the region split over every commune, profiled)."""
+    mapped = [t for t in _atlas.territories if t.perimetre_connu]
     codes = {c for t in mapped for c in t.codes}
-    pop = int(atlas.communes.loc[atlas.communes["code"].isin(codes), "population"].sum())
+    pop = int(_atlas.communes.loc[_atlas.communes["code"].isin(codes), "population"].sum())
+    outside = map_note(region_split(codes, _atlas.communes, _atlas.territories, scope_region(_atlas)),
+                       scope_of(_atlas).de_nom)   # why Couverture says less
+    unmapped = tuple(t.nom for t in _atlas.territories if not t.perimetre_connu)
+    return len(mapped), len(_atlas.territories), pop, len(codes), outside, unmapped
+
+
+def intro(atlas) -> None:
+    n_mapped, n_known, pop, n_codes, outside, unmapped = _intro_facts(atlas, _data_version(), id(atlas))
     st.subheader("Cliquez sur une commune")
     st.markdown(
-        f"La carte montre **{len(mapped)} territoires de CPTS** documentés par les sources du registre "
-        f"({len(atlas.territories)} CPTS connues au total) : **{plural(pop, 'habitant')}** dans "
-        f"{fr_int(len(codes))} communes (calculé : INSEE, populations légales 2023, chaque commune comptée une fois).\n\n"
+        f"La carte montre **{n_mapped} territoires de CPTS** documentés par les sources du registre "
+        f"({n_known} CPTS connues au total) : **{plural(pop, 'habitant')}** dans "
+        f"{fr_int(n_codes)} communes (calculé : INSEE, populations légales 2023, chaque commune comptée une fois).\n\n"
         "Cliquez sur une commune pour voir sa CPTS, ou cherchez-la dans le panneau latéral. "
         "Les communes en gris n'appartiennent à aucune CPTS **documentée** : le registre ne contient "
         "pas encore la liste complète de l'ARS.")
-    outside = map_note(region_split(codes, atlas.communes, atlas.territories, scope_region(atlas)),
-                       scope_of(atlas).de_nom)   # why Couverture says less
     if outside:
         st.caption(md(outside))
-    unmapped = [t for t in atlas.territories if not t.perimetre_connu]
     if unmapped:
-        st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(t.nom) for t in unmapped) + ".")
+        st.caption("CPTS connues sans périmètre dans les sources : " + ", ".join(md(n) for n in unmapped) + ".")

@@ -109,7 +109,11 @@ def prepare() -> dict[str, float]:
         step(f"map_fit={fit}", lambda: map_component.base_map_pieces(style, online=False, fit=fit))
     step("selection", lambda: map_component.home_selection(None, []))
     step("search", lambda: home._search(atlas, id(atlas)))
+    step("intro", lambda: home._intro_facts(atlas, data._data_version(), id(atlas)))
     step("pages", _import_pages)
+    # every commune's panel attributes, built once per atlas on the first click otherwise (France:
+    # 1.0 s CPU, the first France click took 1.6-4.4 s in bench_app_france.py) (B, issue 10)
+    step("communes", lambda: atlas.commune_dict(""))
     essential.set()  # what the first visit needs is there (serve.py still waits for the rest: ``ready``)
     from geo.views.indicators import INDICATORS
     for key in INDICATORS:
