@@ -69,6 +69,12 @@ class TileLayers(JSCSSMixin, DataElement):
     {% macro script(this, kwargs) %}
     var {{ this.get_name() }} = (function (map, d) {
         var P = window.protomapsL;
+        // fills travel grouped by colour ({colour: "code,code,..."}): 3.4x smaller than one pair per commune
+        var fills = {};
+        Object.keys(d.fillGroups).forEach(function (c) {
+            d.fillGroups[c].split(",").forEach(function (code) { fills[code] = c; });
+        });
+        d.fills = fills;
         var show = function (z, f) { return d.ids === null || d.ids.indexOf(f.props.id) >= 0; };
         var communeFill = function (z, f) { return d.fills[f.props.code] || d.dflt || f.props.fill; };
         var territoryFill = function (z, f) { return d.tfills[f.props.id] || d.dflt || f.props.color; };
@@ -152,10 +158,23 @@ class TileLayers(JSCSSMixin, DataElement):
             "depWeight": float(dep_weight), "depColor": "#333333",
             "outline": None if outline is None else color(outline),
             "dflt": None if default_fill is None else color(default_fill),
-            "fills": {str(k): color(v) for k, v in sorted((fills or {}).items())},
+            "fillGroups": fill_groups(fills or {}),
             "tfills": {str(k): color(v) for k, v in sorted((territory_fills or {}).items())},
             "ids": None if ids is None else sorted(str(i) for i in ids),
             "attribution": "IGN, INSEE"})
+
+
+def fill_groups(fills: dict[str, str]) -> dict[str, str]:
+    """``{colour: "code,code,…"}`` from ``{INSEE code: colour}``: a thematic France map colours
+    ~35 000 communes with a handful of colours, and its script (sent to the browser again on every
+    rerun, a click included) went from 838 kB as one pair per commune to 247 kB (measured)."""
+    groups: dict[str, list[str]] = {}
+    for code, c in sorted(fills.items()):
+        code = str(code)
+        if not code or "," in code:
+            raise ValueError(f"code INSEE invalide pour la carte : {code!r}")
+        groups.setdefault(color(c), []).append(code)
+    return {c: ",".join(codes) for c, codes in sorted(groups.items())}
 
 
 _touched: dict[str, float] = {}
@@ -212,4 +231,4 @@ def territory_fills(fills: dict[str, str], territories) -> dict[str, str]:
     return out
 
 
-__all__ = ["TileLayers", "add_tile_layers", "tiles_for", "territory_fills", "MIN_COMMUNES"]
+__all__ = ["TileLayers", "add_tile_layers", "tiles_for", "territory_fills", "fill_groups", "MIN_COMMUNES"]

@@ -4,9 +4,12 @@ The data set is a copy of data/ whose tiles are built in the test (geo/tiles.py,
 the server draws from tiles whatever the scope's size (CPTS_TILES_MIN_COMMUNES=0), so the test is
 small and fast: the map is painted on canvas by protomaps-leaflet (no SVG commune path), the
 PMTiles file is read by range requests (206), hovering a commune names it, and a click on a
-tile-drawn commune (Vitré) opens its CPTS panel through the server's point locator.
+tile-drawn commune (Vitré) opens its CPTS panel through the server's point locator; a thematic
+colouring paints Vitré in its class colour (read back from the canvas).
 """
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -91,3 +94,64 @@ def test_tiles_draw_and_a_click_opens_the_panel(tiles_app, page, network_log):
                            timeout=MAP_TIMEOUT_MS)
     network_log.assert_only_local()
     assert not network_log.page_errors, network_log.page_errors
+
+
+# The RGBA of the tile canvas under (lat, lng): the fill is painted with an alpha, and getImageData
+# gives the colour un-premultiplied, i.e. the fill colour itself.
+_PIXEL_JS = """([a, b]) => {
+    const p = window.map.latLngToContainerPoint([a, b]), box = window.map.getContainer().getBoundingClientRect();
+    const x = box.left + p.x, y = box.top + p.y;
+    for (const c of document.querySelectorAll('canvas.leaflet-tile')) {
+        const r = c.getBoundingClientRect();
+        if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+        const px = c.getContext('2d').getImageData(Math.floor((x - r.left) * c.width / r.width),
+                                                   Math.floor((y - r.top) * c.height / r.height), 1, 1).data;
+        return Array.from(px);
+    }
+    return null;
+}"""
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def test_a_thematic_colouring_paints_the_tiles_in_its_classes(tiles_app, page):
+    """The tiles' commune fills follow the chosen colouring (they travel grouped by colour,
+    ui/map_tiles.fill_groups): Vitré in its CPTS colour first, then in its population class colour."""
+    from geo.atlas import Atlas
+    from geo.mapdata import territory_colors
+    from geo.views.indicators import INDICATORS, classify
+    from ui.map import thematic_style
+
+    atlas = Atlas.load()
+    style = thematic_style(classify("population", atlas.territories, atlas.registry), atlas.territories)
+    want = dict(style.fills)["35360"]
+    base, _ = tiles_app
+    page.goto(base + "/", wait_until="commit")
+    handle, frame = _frame(page)
+
+    def vitre_pixel(frame):
+        frame.evaluate("([a, b]) => { document.body.removeAttribute('data-tiles-loaded');"
+                       " window.map.setView([a, b], 11, {animate: false}); }", list(VITRE))
+        frame.wait_for_function("() => Number(document.body.getAttribute('data-tiles-loaded')) >= 11",
+                                timeout=MAP_TIMEOUT_MS)
+        px = frame.evaluate(_PIXEL_JS, list(VITRE))
+        assert px is not None and px[3] > 0, px
+        return px
+
+    cpts_colour = territory_colors(atlas.territories)[atlas.territories_of("35360")[0].id]
+    before = vitre_pixel(frame)
+    assert max(abs(a - b) for a, b in zip(before[:3], _rgb(cpts_colour))) <= 3, (before, cpts_colour)
+
+    page.get_by_label("Colorer la carte par").click()
+    page.get_by_role("option", name=re.compile(re.escape(INDICATORS["population"].label))).click()
+    page.wait_for_function(
+        """(want) => [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')].some(f => {
+            try { const d = f.contentDocument, t = d.querySelector('.cpts-legend-title');
+                  return t && t.textContent === want && d.body.hasAttribute('data-tiles-loaded'); }
+            catch (e) { return false; } })""", arg=style.legend_title, timeout=MAP_TIMEOUT_MS)
+    frame = page.locator(FOLIUM_IFRAME).last.element_handle().content_frame()
+    after = vitre_pixel(frame)
+    assert max(abs(a - b) for a, b in zip(after[:3], _rgb(want))) <= 3, (after, want)
+    assert round(after[3] / 255, 1) == round(style.opacity, 1)
