@@ -13,6 +13,7 @@ from geo.formatting import fr_date, fr_int, fr_pct, plural
 from geo.scope import scope_of
 from geo.views.coverage import (communes_outside, context_rows, coverage_table, filter_communes, quiet_territories,
                                 scope_view, signature_timeline)
+from geo.views import coverage
 from geo.views.region_split import coverage_note, region_split
 from geo.views.registry_scope import known_cpts_sentence
 from geo.views.timeline import covered_at
@@ -135,11 +136,15 @@ st_folium(build_base_map(get_map_data(), get_layer_urls()), key="couv-carte", he
 st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce qui ne veut pas dire « sans CPTS »).")
 q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")
 found = filter_communes(outside, q)
+limit = coverage.OUTSIDE_SHOWN        # read at run time (tests lower it)
 st.caption(f"{plural(len(found), 'commune')} sur {fr_int(len(outside))} hors CPTS documentée "
            f"({md(scope_names[scope])}), {plural(int(found['population'].fillna(0).sum()), 'habitant')} (INSEE, "
-           "populations légales 2023). :green-badge[calculé]")
+           "populations légales 2023). :green-badge[calculé]"
+           + (f" Le tableau montre les {fr_int(limit)} plus peuplées : recherchez une commune ou choisissez un "
+              "territoire pour les autres ; la liste complète est sur la page Sources (Communes → CPTS, CSV)."
+              if len(found) > limit else ""))
 frame(
-    french_table(found, {"population": FMT_INT}), height=420,
+    french_table(found.head(limit), {"population": FMT_INT}), height=420,
     column_config={"code": Col.TextColumn("Code INSEE", width="small"), "nom": Col.TextColumn("Commune"),
                    "departement": Col.TextColumn("Département"), "epci": Col.TextColumn("EPCI (DGCL 2026)"),
                    "population": Col.NumberColumn("Population 2023")},
