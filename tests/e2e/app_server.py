@@ -9,12 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
-from conftest import REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, http_get
+from conftest import REPO_ROOT
+from server_support import serve
 
 
 def copy_data(target: Path) -> Path:
@@ -33,32 +31,11 @@ def data_env(data_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, log_path: Path):
-    """``streamlit run app.py`` with CPTS_DATA_DIR=*data_dir*; yields its base URL."""
-    env = data_env(data_dir) | dict(
-        STREAMLIT_SERVER_HEADLESS="true", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-        STREAMLIT_SERVER_FILE_WATCHER_TYPE="none", STREAMLIT_SERVER_ENABLE_STATIC_SERVING="true",
-        STREAMLIT_CLIENT_SHOW_ERROR_DETAILS="full")
-    port = _free_port()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.address", "127.0.0.1"], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if http_get(base + "/_stcore/health", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.25)
-        else:
-            pytest.fail("the app did not start:\n" + log_path.read_text(errors="replace")[-3000:], pytrace=False)
+def running_app(data_dir: Path, log_path: Path, secrets: Path | None = None):
+    """``streamlit run app.py`` with CPTS_DATA_DIR=*data_dir* (and ``--secrets.files secrets`` if
+    given: an editor account, an OIDC provider...); yields its base URL."""
+    with serve(log_path, "app.py", data_env(data_dir), secrets=secrets) as base:
         yield base
-    finally:
-        _stop(proc)
 
 
 def geo_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:

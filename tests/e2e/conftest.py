@@ -588,7 +588,22 @@ def idle(page):
     return lambda timeout_ms=MAP_TIMEOUT_MS: wait_for_idle(page, timeout_ms)
 
 
+def pytest_runtest_logreport(report):
+    """Records when each e2e test phase began and ended (for the wall time printed at the end)."""
+    if "e2e" in report.keywords and getattr(report, "start", None):
+        _E2E_SPANS.append((report.start, report.stop))
+
+
+_E2E_SPANS: list[tuple[float, float]] = []
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _E2E_SPANS:  # from the first e2e test's setup to the last one's teardown, on this run's clock
+        first, last = min(s for s, _ in _E2E_SPANS), max(e for _, e in _E2E_SPANS)
+        busy = sum(e - s for s, e in _E2E_SPANS)
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+        terminalreporter.write_sep("-", f"e2e wall time {last - first:.0f} s ({busy:.0f} s in e2e tests, "
+                                        f"load average now {load})")
     timings = config.stash.get(_TIMINGS_KEY, [])
     if timings:
         terminalreporter.write_sep("-", "e2e: navigation -> interactive Leaflet map")

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from app_server import copy_data, data_env
-from conftest import APP_EXCEPTION, REPO_ROOT, SERVER_START_TIMEOUT, _free_port, _stop, http_get, run_and_wait_for_rerun
+from app_server import copy_data, running_app
+from conftest import APP_EXCEPTION, run_and_wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 
@@ -37,31 +34,8 @@ def editor_app(tmp_path):
     shutil.rmtree(data / "versions", ignore_errors=True)
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[editeurs.{EDITOR}]\nhash = "{hash_password(PASSWORD)}"\n', encoding="utf-8")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "app.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--secrets.files", str(secrets)],
-            cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env=data_env(data) | {"STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                                  "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-                                  "STREAMLIT_SERVER_ENABLE_STATIC_SERVING": "true"})
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if http_get(base + "/_stcore/health", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.25)
-        else:
-            pytest.fail("the app did not start:\n" + log.read_text(errors="replace")[-3000:], pytrace=False)
+    with running_app(data, tmp_path / "app.log", secrets=secrets) as base:
         yield base, data
-    finally:
-        _stop(proc)
 
 
 def _choose(page, label: str, option: str | re.Pattern) -> None:
