@@ -5,38 +5,28 @@ row, or on two rows when a merged group cell stands over sub-headers (« Mission
 commune list becomes a perimeter :class:`~geo.importing.table.Table`, resolved by the perimeter
 import (analysis.py) exactly as a commune list imported alone.
 
-Sizes are checked before parsing with the perimeter import's limits (limits.py, scan.py).
+The XLSX rows are read by the commune list's reader (xlsx_reader.load_sheets: sizes checked before
+parsing with the perimeter import's limits, limits.py, scan.py); only the header rules are here.
 """
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 from . import limits as _limits
-from .columns import detect_columns, _missing_fields
+from .columns import _missing_fields
 from .csv_reader import _csv_records
 from .decoding import decode
 from .errors import ImportFileError
 from .facts_columns import FactColumn, detect_fact_columns, is_facts_header
 from .limits import ImportLimits, mega, too_many
-from .scan import scan_xlsx
 from ..registry.table_text import sniff_delimiter
 from .table import Table, _strip_trailing_empty
 from .values import _is_empty, clean_cell
-from .xlsx_reader import MAX_XLSX_UNCOMPRESSED, _XLSX_FULL_MODE_CELLS, _XLSX_FULL_MODE_LIMIT
+from .xlsx_reader import Sheet, load_sheets
 
 __all__ = ["FactsSheet", "Workbook", "read_workbook", "looks_like_facts"]
 
 _HEADER_SEARCH = 30
-
-
-@dataclass
-class Sheet:
-    title: str | None                       # None for a CSV file
-    records: list[tuple[int, list[object]]]  # (line, cells), every line
-    percent: set[tuple[int, int]] = field(default_factory=set)   # (line, column) formatted as a percentage
-    merged: int = 0                          # cells filled from a merged range
 
 
 @dataclass
@@ -60,61 +50,6 @@ class Workbook:
     other_sheets: list[tuple[str, int]] = field(default_factory=list)   # (sheet not read, non-empty rows)
     sheets: dict[str | None, Sheet] = field(default_factory=dict)
     encoding: str | None = None
-
-
-def _load_xlsx(data: bytes, limits: ImportLimits, max_rows: int | None = None) -> list[Sheet]:
-    import openpyxl  # noqa: PLC0415 - heavy, only for XLSX
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if "xl/workbook.xml" not in z.namelist():
-                raise ImportFileError("Archive ZIP qui n'est pas un classeur XLSX : enregistrez le tableau en XLSX ou en CSV.")
-            if sum(i.file_size for i in z.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise ImportFileError("Classeur XLSX trop volumineux une fois décompressé : exportez le tableau en CSV.")
-            counts = scan_xlsx(z, limits)
-    except zipfile.BadZipFile:
-        raise ImportFileError("Classeur XLSX endommagé (archive ZIP illisible).") from None
-    # full mode (merged cells, number formats) for small sheets; a first look (max_rows) streams read-only
-    full = (max_rows is None and len(data) < _XLSX_FULL_MODE_LIMIT
-            and counts.cells + counts.rows <= _XLSX_FULL_MODE_CELLS)
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=not full, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many types on broken files
-        raise ImportFileError(f"Classeur XLSX illisible ({type(e).__name__}).") from None
-    out = []
-    try:
-        for ws in wb.worksheets:
-            if not full:
-                ws.reset_dimensions()
-            sheet = Sheet(ws.title, [])
-            for i, row in enumerate(ws.iter_rows(min_row=1, max_row=max_rows), start=1):
-                cells = []
-                for j, c in enumerate(row):
-                    v = getattr(c, "value", None)
-                    cells.append(v)
-                    if isinstance(v, (int, float)) and "%" in (getattr(c, "number_format", "") or ""):
-                        sheet.percent.add((i, j))
-                sheet.records.append((i, cells))
-            if full:
-                sheet.merged = _fill_merged(ws, sheet.records)
-            out.append(sheet)
-    finally:
-        wb.close()
-    return out
-
-
-def _fill_merged(ws, records) -> int:
-    filled = 0
-    for rng in ws.merged_cells.ranges:
-        top = ws.cell(rng.min_row, rng.min_col).value
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                if (r, c) != (rng.min_row, rng.min_col) and r - 1 < len(records):
-                    cells = records[r - 1][1]
-                    while len(cells) < c:
-                        cells.append(None)
-                    cells[c - 1] = top
-                    filled += 1
-    return filled
 
 
 def _load_csv(data: bytes, limits: ImportLimits) -> tuple[list[Sheet], str]:
@@ -198,7 +133,7 @@ def read_workbook(data: bytes, name: str = "", limits: ImportLimits | None = Non
     _check_size(data, limits)
     encoding = None
     if data.startswith(b"PK\x03\x04"):
-        fmt, sheets = "xlsx", _load_xlsx(data, limits)
+        fmt, sheets = "xlsx", load_sheets(data, limits, "le tableau", formats=True)
     else:
         fmt = "csv"
         sheets, encoding = _load_csv(data, limits)
@@ -224,7 +159,7 @@ def looks_like_facts(data: bytes, name: str = "") -> bool:
     list or a GeoJSON? Used by ``python -m geo import`` and the Importer page to pick the import."""
     try:
         if data.startswith(b"PK\x03\x04"):
-            sheets = _load_xlsx(data, _limits.LIMITS, max_rows=_HEADER_SEARCH * 2)
+            sheets = load_sheets(data, _limits.LIMITS, "le tableau", max_rows=_HEADER_SEARCH * 2)
         elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")) or data.startswith((b"%PDF", b"\xd0\xcf")):
             return False
         else:
