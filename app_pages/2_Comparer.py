@@ -6,13 +6,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo.exports import neutralize
 from geo.views.facts import short_source
 from geo.registry import MISSIONS
 from geo.views.tables import comparison_table, cpts_without_missions, mission_actions, missions_matrix
 from ui.data import get_atlas
 from ui.pages_common import (FMT_DATE, FMT_EUR, FMT_EUR_CENTS, FMT_INT, FMT_PCT, FMT_SIGNED_PCT1, FMT_YEAR,
-                             attribution_caption, frame, french_table, partial_registry_caption)
+                             attribution_caption, frame, french_table, partial_registry_caption, text_table)
 from ui.text import md
 
 st.set_page_config(layout="wide", page_title="Comparer les CPTS — Carte des CPTS")
@@ -103,14 +102,12 @@ cpts_cols = [c for c in matrix.columns if c not in ("mission", "type")]
 cells = matrix.copy()
 for c in cpts_cols:
     cells[c] = [f"✓ {n} action{'s' if n > 1 else ''}" if n else "—" for n in matrix[c]]
-frame(
-    cells,
-    column_config={"mission": Col.TextColumn("Mission", pinned=True, width=300),
-                   "type": Col.TextColumn("Type", width=110)}
-    # one column per CPTS: its name is file text (neutralised as frame() does, help is Markdown)
-    | {neutralize(c): Col.TextColumn(neutralize(re.sub(r"^CPTS (du |des |de |d')?", "", c)), help=md(c))
-       for c in cpts_cols},
-)
+# A static table whose texts wrap (text_table escapes every cell and header: CPTS names are file text):
+# in a grid the mission names were cut at 300 px and the fourth CPTS fell off a 1366 px screen.
+short = {c: re.sub(r"^CPTS (du |des |de |d')?", "", c) for c in cpts_cols}
+if len(set(short.values())) < len(short):     # two CPTS would share a header: keep their full names
+    short = {c: c for c in cpts_cols}
+text_table(cells, {"mission": "Mission", "type": "Type"} | {c: md(n) for c, n in short.items()})   # headers: Markdown
 described = [t for t in atlas.territories if t.cpts.missions is not None]
 st.caption("— : aucune action citée par la source pour cette mission (ce qui ne prouve pas qu'il n'y en a pas). "
            "Sources : " + " ; ".join(f"{md(t.nom)} — {md(short_source(t.cpts.missions.source, reg))}" for t in described)

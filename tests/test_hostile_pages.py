@@ -123,9 +123,9 @@ def test_comparer_with_hostile_names(hostile):
     comparison = at.dataframe[0].value
     assert comparison["population_declaree"].dtype.kind in "if"    # numbers stay numbers
     assert f"'{HOSTILE} CPTS du Pays de Vitré" in set(comparison["nom"])
-    matrix = at.dataframe[1]
-    helps = [c.get("help") for c in json.loads(matrix.proto.columns).values() if c.get("help")]
-    assert md(f"{HOSTILE} CPTS du Pays de Vitré") in helps       # the tooltip names the CPTS, escaped
+    # the missions × CPTS table (st.table: headers and cells are Markdown) names the CPTS, escaped
+    matrix = next(t.value for t in at.table if "Mission" in t.value.columns)
+    assert md(f"{HOSTILE} CPTS du Pays de Vitré") in list(matrix.columns)
     at.selectbox[0].select("prevention").run()
     assert _check_page(at).get("markdown")
 

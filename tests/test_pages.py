@@ -166,10 +166,15 @@ def test_comparer_table_and_missions(atlas):
     assert shown.loc["CPTS Pays de Redon", "sans_medecin_traitant_pct"] == "plus de 11\u202f%"
     assert shown.loc["CPTS d'Auray", "population_declaree"] == "non renseigné"
     assert shown.loc["CPTS d'Auray", "financement"] == "non renseigné"
-    # missions: 6 rows, one column per CPTS whose missions are described
-    m = at.dataframe[1].value
-    assert len(m) == 6 and list(m["type"]).count("socle") == 4
-    assert m.set_index("mission").iloc[2]["CPTS du Pays de Vitré"] == "✓ 4 actions"
+    # missions: 6 rows, one column per CPTS whose missions are described; a static table whose mission
+    # names wrap (in a grid they were cut at 300 px and the 4th CPTS was off a 1366 px screen)
+    assert len(at.dataframe) == 1
+    m = next(t.value for t in at.table if "Mission" in t.value.columns)
+    assert len(m) == 6 and list(m["Type"]).count("socle") == 4
+    assert list(m.columns) == ["Mission", "Type", "Pays de Fougères", "Pays de Vitré",
+                               "Pays de Ploërmel Cœur de Bretagne", "Pays de Redon"]
+    assert m.set_index("Mission").iloc[2]["Pays de Vitré"] == "✓ 4 actions"
+    assert m["Mission"].iloc[0] == "Améliorer l'accès aux soins \\(médecin traitant, soins non programmés\\)"
     assert "Missions non renseignées par les sources pour" in _texts(at)
     at.selectbox[0].select("prevention").run()
     assert not at.exception
