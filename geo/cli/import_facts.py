@@ -2,17 +2,17 @@
 des CPTS »): geo/cli/importing.py hands over here when the file's columns are those of a facts table
 (geo/importing/facts_reader.py looks_like_facts); a commune list or a GeoJSON stays a perimeter import.
 
-Same exit codes as the perimeter import (geo/cli/importing.py): 0 read (and published unless
---dry-run), 1 problems to fix (nothing written), 2 unusable file or publication refused, 3 registry
-changed since the analysis, 4 busy, 5 read-only, 6 disk full, 7 other system error, 8 removals of
-communes (commune sheet) not confirmed.
+Same publication step and exit codes as the perimeter import (geo/cli/import_publish.py): 0 read
+(and published unless --dry-run), 1 problems to fix (nothing written), 2 unusable file or publication
+refused, 3 registry changed since the analysis, 4 busy, 5 read-only, 6 disk full, 7 other system
+error, 8 removals of communes (commune sheet) not confirmed.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
+
+from .import_publish import err as _err, publish_and_report
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,18 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "de l'import, marquée déduite)")
 
 
-def _err(msg: str, code: int = 2) -> int:
-    print(f"Erreur : {msg}", file=sys.stderr)
-    return code
-
-
 def run(args: argparse.Namespace, data: bytes, path: Path, communes, matcher, registry) -> int:
     from ..importing import ImportFileError, registry_codes
     from ..importing.facts_analysis import analyze_facts
     from ..registry.facts_publish import publish_facts
     from ..registry.files import fingerprints
-    from ..registry.history import os_user
-    from ..registry.problems import PublishError
 
     prints = fingerprints(Path(args.registry))
     document = {k: v for k, v in (("titre", getattr(args, "titre", None)), ("editeur", getattr(args, "publie_par", None)),
@@ -51,37 +44,17 @@ def run(args: argparse.Namespace, data: bytes, path: Path, communes, matcher, re
                                registry_codes(registry, communes, matcher), document=document)
     except ImportFileError as e:
         return _err(f"{path.name} inutilisable.\n{e}")
-    payload = result.to_json()
-    status = 1 if result.blocking else 0
-    publication = None
-    if not args.dry_run:
-        perimeter = result.perimeter
-        if result.blocking:
-            publication = {"ecrit": False, "message": f"{len(result.blocking)} problème(s) à corriger : rien n'a été écrit."}
-        elif not result.has_changes:
-            publication = {"ecrit": False, "message": "Aucune modification : le registre correspond déjà au tableau."}
-        elif perimeter is not None and perimeter.destructive and not getattr(args, "confirm_removals", False):
-            message = ("Suppressions non confirmées : " + perimeter.destructive_text() + ". Rien n'a été écrit. "
-                       "Vérifiez ces périmètres, puis relancez avec --confirmer-suppressions pour les publier.")
-            payload["summary"]["publication"] = {"ecrit": False, "message": message}
-            print(json.dumps(payload, ensure_ascii=False, indent=1) if args.json else text_report(result, None, True))
-            return _err(message, 8)
-        else:
-            try:
-                report = publish_facts(result, data, Path(args.registry), Path(args.backups), expected=prints,
-                                       editeur=getattr(args, "editeur", None) or os_user())
-            except PublishError as e:
-                if args.json:
-                    payload["summary"]["publication"] = {"ecrit": False, "message": str(e)}
-                    print(json.dumps(payload, ensure_ascii=False, indent=1))
-                return _err(str(e), e.exit_code)
-            publication = {"ecrit": True, "message": report.text(), "sauvegarde": str(report.backup),
-                           "creees": report.created, "modifiees": report.updated, "fichiers": report.files,
-                           "source": report.source, "document": report.document, "version": report.version}
-        payload["summary"]["publication"] = publication
-    print(json.dumps(payload, ensure_ascii=False, indent=1) if args.json else text_report(result, publication,
-                                                                                           args.dry_run))
-    return status
+    perimeter = result.perimeter
+    blocking = f"{len(result.blocking)} problème(s) à corriger : rien n'a été écrit." if result.blocking else None
+    return publish_and_report(
+        args, result.to_json(), 1 if result.blocking else 0,
+        not_written=blocking or (None if result.has_changes else
+                                 "Aucune modification : le registre correspond déjà au tableau."),
+        removals=perimeter.destructive_text() if perimeter is not None and perimeter.destructive else None,
+        publish=lambda editeur: publish_facts(result, data, Path(args.registry), Path(args.backups),
+                                              expected=prints, editeur=editeur),
+        text=lambda publication: text_report(result, publication, args.dry_run),
+        extra=lambda report: {"source": report.source, "document": report.document})
 
 
 def text_report(result, publication, dry_run: bool) -> str:

@@ -9,12 +9,11 @@ not confirmed (EXIT_REMOVALS). French message on stderr, nothing written.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from ..paths import COMMUNES_PARQUET, REGISTRY_DIR
 from .common import add_region_argument
+from .import_publish import EXIT_REMOVALS, err as _err, publish_and_report
 
 
 def register(subparsers) -> None:
@@ -65,19 +64,9 @@ def _load(communes_path: str, registry_root: str, region: str | None = None):
     return communes, Matcher(communes), load_registry(Path(registry_root))
 
 
-def _err(msg: str, code: int = 2) -> int:
-    print(f"Erreur : {msg}", file=sys.stderr)
-    return code
-
-
-#: Exit code when publishing would take communes away from CPTS and --confirmer-suppressions is missing.
-EXIT_REMOVALS = 8
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     from ..importing import ImportFileError, analyze, registry_codes
     from ..registry.files import fingerprints
-    from ..registry.problems import PublishError
     from ..registry.store import publish
 
     path = Path(args.file)
@@ -100,43 +89,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFileError as e:
         return _err(f"{path.name} inutilisable.\n{e}")
 
-    payload = result.to_json()
-    status = 1 if result.blocking else 0
-    publication = None
-    if not args.dry_run:
-        if result.blocking:
-            publication = {"ecrit": False, "message": f"{len(result.blocking)} ligne(s) à corriger : rien n'a été écrit."}
-        elif not result.changes:
-            publication = {"ecrit": False, "message": "Aucune modification : le registre correspond déjà au fichier."}
-        elif result.destructive and not getattr(args, "confirm_removals", False):
-            message = ("Suppressions non confirmées : " + result.destructive_text() + ". Rien n'a été écrit. "
-                       "Vérifiez ces périmètres, puis relancez avec --confirmer-suppressions pour les publier.")
-            if args.json:
-                payload["summary"]["publication"] = {"ecrit": False, "message": message}
-                print(json.dumps(payload, ensure_ascii=False, indent=1))
-            else:
-                print(_text_report(result, None, args.dry_run))
-            return _err(message, EXIT_REMOVALS)
-        else:
-            try:
-                from ..registry.history import os_user
-                report = publish(result, Path(args.registry), Path(args.backups), expected=prints,
-                                 editeur=getattr(args, "editeur", None) or os_user())
-            except PublishError as e:
-                if args.json:
-                    payload["summary"]["publication"] = {"ecrit": False, "message": str(e)}
-                    print(json.dumps(payload, ensure_ascii=False, indent=1))
-                return _err(str(e), e.exit_code)
-            publication = {"ecrit": True, "message": report.text(), "sauvegarde": str(report.backup),
-                           "creees": report.created, "modifiees": report.updated, "fichiers": report.files,
-                           "version": report.version}
-        payload["summary"]["publication"] = publication
-
-    if args.json:
-        print(json.dumps(payload, ensure_ascii=False, indent=1))
-    else:
-        print(_text_report(result, publication, args.dry_run))
-    return status
+    blocking = f"{len(result.blocking)} ligne(s) à corriger : rien n'a été écrit." if result.blocking else None
+    return publish_and_report(
+        args, result.to_json(), 1 if result.blocking else 0,
+        not_written=blocking or (None if result.changes else
+                                 "Aucune modification : le registre correspond déjà au fichier."),
+        removals=result.destructive_text() if result.destructive else None,
+        publish=lambda editeur: publish(result, Path(args.registry), Path(args.backups), expected=prints,
+                                        editeur=editeur),
+        text=lambda publication: _text_report(result, publication, args.dry_run))
 
 
 def _text_report(result, publication, dry_run: bool) -> str:
