@@ -13,6 +13,7 @@ from geo.exports.png import render_map_png
 from geo.exports.tables import export_bytes
 
 from .data import _atlas, _data_version, _map_data
+from .scope import file_slug
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -34,7 +35,7 @@ def _table(version: tuple, fmt: str, table: str, day: str) -> bytes:
 def map_png_button(indicator: str, cpts_id: str | None, key: str) -> None:
     v, day = _data_version(), dt.date.today().isoformat()
     st.download_button("Carte (PNG)", data=lambda: _png(v, indicator, cpts_id, day),
-                       file_name=f"carte-cpts-{cpts_id or 'bretagne'}-{indicator}-{day}.png", mime="image/png",
+                       file_name=f"carte-cpts-{cpts_id or file_slug()}-{indicator}-{day}.png", mime="image/png",
                        key=key, use_container_width=True, on_click="ignore")
 
 
@@ -48,6 +49,6 @@ def fiche_pdf_button(cpts_id: str, key: str) -> None:
 def tables_xlsx_button(key: str) -> None:
     v, day = _data_version(), dt.date.today().isoformat()
     st.download_button("Tableaux (XLSX)", data=lambda: _table(v, "xlsx", "comparaison", day),
-                       file_name=f"cpts-bretagne-{day}.xlsx",
+                       file_name=f"cpts-{file_slug()}-{day}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
                        use_container_width=True, on_click="ignore")

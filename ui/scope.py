@@ -9,6 +9,9 @@ scope is shown instead. The selector only appears when more than one scope is bu
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -88,3 +91,14 @@ def scope_selector() -> Scope:
                              on_change=_changed, help="Une région, ou la France entière : toutes les pages le suivent.")
     keep_in_url()
     return scope
+
+
+def file_slug(scope: Scope | None = None) -> str:
+    """The scope in a downloaded file's name (« cpts-france-2026-12-01.xlsx »): « bretagne », « france »,
+    « provence-alpes-cote-d-azur » (ASCII, lower case, hyphens). Default: this session's scope — the
+    exports of the France scope were named « cpts-bretagne-… » whatever they held."""
+    s = scope or current_scope()
+    if s.is_france:
+        return "france"
+    ascii_ = unicodedata.normalize("NFKD", s.nom).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or s.key
