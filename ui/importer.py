@@ -23,14 +23,14 @@ from geo.registry import RegistryError, load_registry
 from geo.exports.cells import neutralize
 from geo.registry.export import export_bytes, to_csv_bytes
 from geo.registry.files import fingerprints
-from geo.registry.problems import PublishError
 from geo.registry.store import publish
 from geo.territories import build_territories
 
-from .auth import EditorRequired, require_editor, sign_in_panel
+from .auth import sign_in_panel
 from .data import get_atlas
 from .scope import current_scope
 from .importer_facts import document_fields, render_facts
+from .importer_publish import publish_box
 from .text import md
 
 S = st.session_state
@@ -337,48 +337,19 @@ def _problems(result: ImportResult) -> None:
 
 
 def _publish_box(result: ImportResult, root: Path, backups: Path, editor: str | None, prints: dict) -> None:
-    st.subheader("Publier")
-    if editor is None:
-        st.caption("Aperçu seulement : connectez-vous comme éditeur pour publier.")
-        return
-    blocking = result.blocking
     changes = result.changes
-    if blocking:
-        st.warning(f"{plural(len(blocking), 'ligne')} à corriger avant de publier (onglet « À corriger »).")
-    elif not changes:
-        st.info("Rien à publier : le registre correspond déjà au fichier.")
-    else:
-        st.markdown("À publier : " + md(
-            ", ".join(x for x in [
-                plural(sum(1 for t in changes if t.nouvelle), "CPTS créée", "CPTS créées") if any(t.nouvelle for t in changes) else "",
-                plural(sum(1 for t in changes if not t.nouvelle), "périmètre remplacé", "périmètres remplacés")
-                if any(not t.nouvelle for t in changes) else ""] if x))
-            + " ; une sauvegarde du registre est faite avant.")
-    removals = result.destructive
-    if removals and not blocking:
-        st.warning("**Suppressions à confirmer** : " + md(result.destructive_text()) + ".")
-    with st.form("imp_publish", clear_on_submit=True):
-        confirmed = False
-        if removals:
-            confirmed = st.checkbox("Je confirme le retrait de ces communes de leur CPTS", key="imp_confirm_removals")
-        go = st.form_submit_button("Publier dans le registre", type="primary", disabled=bool(blocking) or not changes)
-    if not go:
-        return
-    try:
-        editor = require_editor()  # checked here, on the server, whatever the browser sent
-    except EditorRequired as e:
-        st.error(md(e))
-        return
-    if removals and not confirmed:  # checked here, on the server, whatever the browser sent
-        st.error("Suppressions non confirmées : cochez la case de confirmation pour retirer ces communes. "
-                 "Rien n'a été publié.")
-        return
-    try:
-        report = publish(result, root, backups, expected=prints, editeur=editor)
-    except PublishError as e:
-        st.error(md(e))
-        return
-    # the version history (geo/registry/history.py) records the editor too
-    S["imp_published"] = report.text().replace(str(report.backup), report.backup.name) + f"\n\nPublié par : {editor}."
-    S.pop("imp_result", None)
-    st.rerun()  # redraw against the published registry; the message is shown above the uploader
+    kinds = [plural(sum(1 for t in changes if t.nouvelle), "CPTS créée", "CPTS créées") if any(t.nouvelle for t in changes)
+             else "",
+             plural(sum(1 for t in changes if not t.nouvelle), "périmètre remplacé", "périmètres remplacés")
+             if any(not t.nouvelle for t in changes) else ""]
+    publish_box(
+        editor,
+        blocking=f"{plural(len(result.blocking), 'ligne')} à corriger avant de publier (onglet « À corriger »)."
+        if result.blocking else None,
+        nothing=None if changes else "Rien à publier : le registre correspond déjà au fichier.",
+        summary="À publier : " + md(", ".join(x for x in kinds if x)) + " ; une sauvegarde du registre est faite avant.",
+        removals=result.destructive_text() if result.destructive else None,
+        form="imp_publish", confirm_key="imp_confirm_removals",
+        unconfirmed="Suppressions non confirmées : cochez la case de confirmation pour retirer ces communes. "
+                    "Rien n'a été publié.",
+        publish=lambda editor: publish(result, root, backups, expected=prints, editeur=editor))

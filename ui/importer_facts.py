@@ -19,9 +19,8 @@ from geo.formatting import fr_date, fr_int, plural
 from geo.importing import NEW_CPTS, cpts_key
 from geo.importing.facts_results import CELL_STATUSES, FACT_STATUSES, FactsResult
 from geo.registry.facts_publish import publish_facts
-from geo.registry.problems import PublishError
 
-from .auth import EditorRequired, require_editor
+from .importer_publish import publish_box
 from .text import md
 
 S = st.session_state
@@ -152,38 +151,14 @@ def _problems(result: FactsResult) -> None:
 
 
 def _publish(result: FactsResult, data: bytes, root: Path, backups: Path, editor: str | None, prints: dict) -> None:
-    st.subheader("Publier")
-    if editor is None:
-        st.caption("Aperçu seulement : connectez-vous comme éditeur pour publier.")
-        return
-    blocking = result.blocking
-    if blocking:
-        st.warning(f"{plural(len(blocking), 'problème')} à corriger avant de publier (onglet « À corriger »).")
-    elif not result.has_changes:
-        st.info("Rien à publier : le registre correspond déjà au tableau.")
-    removals = result.perimeter.destructive if result.perimeter is not None else []
-    if removals and not blocking:
-        st.warning("**Suppressions à confirmer** : " + md(result.perimeter.destructive_text()) + ".")
-    with st.form("impf_publish", clear_on_submit=True):
-        confirmed = st.checkbox("Je confirme le retrait de ces communes de leur CPTS", key="impf_confirm") if removals \
-            else False
-        go = st.form_submit_button("Publier dans le registre", type="primary",
-                                   disabled=bool(blocking) or not result.has_changes)
-    if not go:
-        return
-    try:
-        editor = require_editor()  # checked here, on the server, whatever the browser sent
-    except EditorRequired as e:
-        st.error(md(e))
-        return
-    if removals and not confirmed:
-        st.error("Suppressions non confirmées : cochez la case de confirmation. Rien n'a été publié.")
-        return
-    try:
-        report = publish_facts(result, data, root, backups, expected=prints, editeur=editor)
-    except PublishError as e:
-        st.error(md(e))
-        return
-    S["imp_published"] = report.text().replace(str(report.backup), report.backup.name) + f"\n\nPublié par : {editor}."
-    S.pop("imp_result", None)
-    st.rerun()
+    perimeter = result.perimeter
+    publish_box(
+        editor,
+        blocking=f"{plural(len(result.blocking), 'problème')} à corriger avant de publier (onglet « À corriger »)."
+        if result.blocking else None,
+        nothing=None if result.has_changes else "Rien à publier : le registre correspond déjà au tableau.",
+        summary=None,
+        removals=perimeter.destructive_text() if perimeter is not None and perimeter.destructive else None,
+        form="impf_publish", confirm_key="impf_confirm",
+        unconfirmed="Suppressions non confirmées : cochez la case de confirmation. Rien n'a été publié.",
+        publish=lambda editor: publish_facts(result, data, root, backups, expected=prints, editeur=editor))
