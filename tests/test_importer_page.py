@@ -11,10 +11,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from geo.auth import hash_password
-from geo.paths import REPO_ROOT
-from tests.import_support import csv_bytes, registry_copy, snapshot
-
-PAGE = str(REPO_ROOT / "app_pages" / "5_Importer.py")
+from tests.import_support import csv_bytes, snapshot
+from tests.importer_page_support import EDITOR, PAGE, frame_with, publish_button, root  # noqa: F401 - root: fixture
 HEADER = ["CPTS", "Commune"]
 LISTING = csv_bytes([
     HEADER,
@@ -28,17 +26,6 @@ LISTING = csv_bytes([
 
 # Every test works on a copy: the committed registry must come out byte-identical.
 pytestmark = pytest.mark.usefixtures("real_registry_untouched")
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch):
-    root = registry_copy(tmp_path)
-    monkeypatch.setenv("CPTS_REGISTRY_DIR", str(root))
-    monkeypatch.setenv("CPTS_BACKUP_DIR", str(tmp_path / "backups"))
-    return root
-
-
-EDITOR = "Testeur"
 
 
 def page(secret: str | None) -> AppTest:
@@ -65,15 +52,6 @@ def texts(at: AppTest) -> list[str]:
     out += [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
     out += [s.label for s in at.selectbox]
     return out
-
-
-def frame_with(at: AppTest, column: str):
-    """The st.dataframe (as pandas) that has this column."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
-
-
-def publish_button(at: AppTest):
-    return next((b for b in at.button if b.label == "Publier dans le registre"), None)
 
 
 def test_without_secret_the_page_only_previews(root):

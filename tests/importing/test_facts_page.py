@@ -9,24 +9,13 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from geo.auth import hash_password
-from geo.paths import REPO_ROOT
 from tests.facts_support import tracking_workbook
-from tests.import_support import registry_copy, snapshot
-
-PAGE = str(REPO_ROOT / "app_pages" / "5_Importer.py")
-EDITOR = "Testeur"
+from tests.import_support import snapshot
+from tests.importer_page_support import EDITOR, PAGE, frame_with, publish_button, root  # noqa: F401 - root: fixture
 SECRET = "mot-de-passe-solide"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 pytestmark = pytest.mark.usefixtures("real_registry_untouched")
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch):
-    root = registry_copy(tmp_path)
-    monkeypatch.setenv("CPTS_REGISTRY_DIR", str(root))
-    monkeypatch.setenv("CPTS_BACKUP_DIR", str(tmp_path / "backups"))
-    return root
 
 
 def _page(editor: bool) -> AppTest:
@@ -36,27 +25,19 @@ def _page(editor: bool) -> AppTest:
     return at
 
 
-def _frame(at: AppTest, column: str):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
-
-
-def _publish_button(at: AppTest):
-    return next((b for b in at.button if b.label == "Publier dans le registre"), None)
-
-
 def test_visitor_previews_facts_and_writes_nothing(root):
     before = snapshot(root)
     at = _page(False).run()
     at.file_uploader(key="imp_file").set_value(("suivi.xlsx", tracking_workbook(), XLSX))
     at.run()
     assert not at.exception
-    facts = _frame(at, "Lu dans")
+    facts = frame_with(at, "Lu dans")
     vitre = facts[(facts["Identifiant"] == "pays-de-vitre") & (facts["Fait"] == "population déclarée")]
     assert list(vitre["Tableau"]) == ["82\u202f412 hab."]
     assert list(vitre["Lu dans"])[0].startswith("Feuille « Suivi CPTS », ligne 4, colonne J")
     assert "cote-emeraude" in set(facts["Identifiant"])
     assert any("CPTS du Pays de Fougere" in s.label for s in at.selectbox)
-    assert _publish_button(at) is None
+    assert publish_button(at) is None
     assert snapshot(root) == before
 
 
@@ -67,12 +48,12 @@ def test_editor_settles_the_misspelled_cpts_and_publishes(root):
     next(b for b in at.button if b.label == "Se connecter").click().run()
     at.file_uploader(key="imp_file").set_value(("suivi.xlsx", tracking_workbook(), XLSX))
     at.run()
-    assert _publish_button(at).disabled                       # the misspelled CPTS blocks
+    assert publish_button(at).disabled                       # the misspelled CPTS blocks
     box = next(s for s in at.selectbox if "CPTS du Pays de Fougere" in s.label)
     box.select("pays-de-fougeres").run()
     assert not at.exception
-    assert not _publish_button(at).disabled
-    _publish_button(at).click().run()
+    assert not publish_button(at).disabled
+    publish_button(at).click().run()
     assert not at.exception
     assert any("Tableau de suivi publié" in s.value and EDITOR in s.value for s in at.success)
     new = yaml.safe_load((root / "cpts" / "cote-emeraude.yaml").read_text(encoding="utf-8"))
