@@ -42,10 +42,36 @@ fi
 log "pip install -r requirements-dev.txt"
 python -m pip install -q -r requirements-dev.txt
 
-# --- tests
-log "python -m pytest $*"
-set +e
-python -m pytest "$@"
-rc=$?
-set -e
-exit "$rc"
+# --- tests, in two parts, each with its wall time in the log (the closing note cites them):
+# 1. everything but the end-to-end tests; 2. the e2e tests (marker e2e: Chromium and app servers).
+# The e2e part runs on E2E_WORKERS pytest-xdist workers (default 2): its tests mostly wait on a
+# server or the browser, so one worker keeps ~1 of 2 cores busy. --dist loadfile keeps each file on
+# one worker (its module-scoped servers and data copies are started once), in the order
+# tests/e2e/conftest.py gives (files starting servers of their own first). E2E_WORKERS=1: one process.
+# pytest's "no tests collected" (5) in one part is fine when the arguments select the other part only;
+# arguments with -m (a marker expression) run as given, in one part.
+part() {  # part NAME PYTEST-ARGS...: run pytest, log its wall time and the load; sets rc_part
+    local name=$1 t0=$SECONDS
+    shift
+    log "$name: python -m pytest $*"
+    set +e
+    python -m pytest "$@"
+    rc_part=$?
+    set -e
+    log "$name: $((SECONDS - t0)) s wall (exit $rc_part), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+}
+for arg in "$@"; do  # the caller chose the tests by marker: one pytest run, as asked
+    case $arg in -m|-m*) part "tests" "$@"; exit "$rc_part";; esac
+done
+workers=${E2E_WORKERS:-2}
+xdist=()
+[ "$workers" -gt 1 ] && xdist=(-n "$workers" --dist loadfile --no-loadscope-reorder)
+t_all=$SECONDS
+part "tests (not e2e)" -m "not e2e" "$@"; rc_unit=$rc_part
+part "e2e tests" -m e2e "${xdist[@]}" "$@"; rc_e2e=$rc_part
+log "all tests: $((SECONDS - t_all)) s wall"
+if [ "$rc_unit" = 5 ] && [ "$rc_e2e" = 5 ]; then exit 5; fi
+for rc in "$rc_unit" "$rc_e2e"; do
+    if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then exit "$rc"; fi
+done
+exit 0

@@ -54,6 +54,7 @@ the main test's screenshot).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -586,6 +587,31 @@ def rerun(page):
 def idle(page):
     """``idle()``: :func:`wait_for_idle` on ``page``."""
     return lambda timeout_ms=MAP_TIMEOUT_MS: wait_for_idle(page, timeout_ms)
+
+
+# A test file that starts servers of its own (or builds tiles) costs 15-90 s more than one on the
+# shared ``app_url`` server; read from the file's text, so a new file is classed without a list.
+_OWN_SERVER = re.compile(r"\b(running_app|fresh_app|start_app|serve|Popen|build_tiles)\(")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The e2e files that start their own servers run first, the ones on the shared server after,
+    each file's tests kept together in their order. With several pytest-xdist workers
+    (scripts/test.sh: ``-n 2 --dist loadfile --no-loadscope-reorder``, files handed out in this
+    order) the long files start early and the short ones fill the gaps at the end, instead of one
+    worker finishing a long file alone. Only the order changes, never which tests run."""
+    here = Path(__file__).parent
+    slots = [i for i, item in enumerate(items) if Path(str(item.path)).parent == here]
+    if not slots:
+        return
+    heavy: dict[Path, bool] = {}
+    for i in slots:
+        path = Path(str(items[i].path))
+        if path not in heavy:
+            heavy[path] = bool(_OWN_SERVER.search(path.read_text(encoding="utf-8", errors="replace")))
+    ordered = sorted((items[i] for i in slots), key=lambda item: not heavy[Path(str(item.path))])  # stable
+    for i, item in zip(slots, ordered):
+        items[i] = item
 
 
 def pytest_runtest_logreport(report):
