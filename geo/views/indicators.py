@@ -241,6 +241,9 @@ def _year_note(registry: Registry) -> str:
 # --------------------------------------------------------------------------- registry
 
 
+# Labels fit the sidebar's « Colorer la carte par » box (~31 characters): longer ones were cut before
+# their déclaré/calculé tag (« Patients sans médecin traitant (d… », « Financement par habitant (décla… »).
+LABEL_MAX = 31
 INDICATORS: dict[str, Indicator] = {
     ind.key: ind for ind in [
         Indicator("cpts", "CPTS", None, CATEGORICAL, "registre",
@@ -250,11 +253,11 @@ INDICATORS: dict[str, Indicator] = {
                   "Somme des populations municipales INSEE des communes du périmètre de la CPTS.",
                   _population_value, _population_classes, None, _population_note,
                   breaks=_population_breaks, fmt=lambda x: f"{fr_int(x)} hab."),
-        Indicator("sans_medecin_traitant", "Patients sans médecin traitant (déclaré)", "%", NUMERIC, DECLARE,
+        Indicator("sans_medecin_traitant", "Sans médecin traitant (déclaré)", "%", NUMERIC, DECLARE,
                   "Part des patients sans médecin traitant selon le diagnostic de la CPTS.",
                   _smt_value, _smt_classes, None, _smt_note,
                   breaks=lambda r: SMT_BREAKS, fmt=fr_pct),
-        Indicator("financement_par_habitant", "Financement par habitant (déclaré)", "€ par habitant", NUMERIC, DECLARE,
+        Indicator("financement_par_habitant", "Financement par hab. (déclaré)", "€ par habitant", NUMERIC, DECLARE,
                   "Premier financement déclaré de la CPTS divisé par sa population déclarée.",
                   _funding_value, _funding_classes, None, _funding_note,
                   breaks=lambda r: FUNDING_BREAKS, fmt=lambda x: f"{fr_num(x, 2)} €"),

@@ -93,7 +93,7 @@ def test_sans_medecin_traitant_map_draws_what_the_png_draws(open_map, page, netw
     from geo.views.indicators import HATCH, NON_RENSEIGNE, OUTLINE_COLOR, THEMATIC_OPACITY, legend_items
     atlas, md, cls = expected
     c = cls["sans_medecin_traitant"]
-    _colour_by(page, open_map, viewport, "Patients sans médecin traitant", c.title)
+    _colour_by(page, open_map, viewport, "Sans médecin traitant", c.title)
     got = page.frame_locator(FOLIUM_IFRAME).last.locator("body").evaluate(
         f"(b, codes) => ({_LAYER_JS})(codes)", [VITRE, "35115"])   # Vitré (12,7 %) and Fougères (non renseigné)
     # Vitré: its class colour, opaque; Fougères: hatched over the « Non renseigné » grey

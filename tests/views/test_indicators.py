@@ -147,3 +147,15 @@ def test_unknown_indicator_lists_the_valid_names():
         get_indicator("densite")
     msg = str(e.value)
     assert "indicateur inconnu « densite »" in msg and "sans_medecin_traitant" in msg
+
+
+def test_indicator_labels_fit_the_sidebar_box_with_their_tag():
+    """The « Colorer la carte par » box shows ~31 characters: « Patients sans médecin traitant (déclaré) »
+    was cut before its tag. Every label fits and ends with what it is (déclaré / calculé) when it is one."""
+    from geo.views.indicators import INDICATORS, LABEL_MAX
+
+    for ind in INDICATORS.values():
+        assert len(ind.label) <= LABEL_MAX, ind.label
+    assert INDICATORS["sans_medecin_traitant"].label.endswith("(déclaré)")
+    assert INDICATORS["financement_par_habitant"].label.endswith("(déclaré)")
+    assert INDICATORS["population"].label.endswith("(calculée)")
