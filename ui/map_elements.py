@@ -319,9 +319,15 @@ class CommuneLayer(DataElement):
         layer.on("mouseover", function (e) { e.layer.setStyle({weight: 2.5, color: "#222222", fillOpacity: Math.max(0.75, d.opacity)}); });
         layer.on("mouseout", function (e) { layer.resetStyle(e.layer); });
         cptsFetch(map, d.url, d.what, function (data) {
-            layer.addData(data);
-            layer.bringToBack();
-            document.body.setAttribute("data-communes-loaded", String(data.features.length));
+            // drawn in the next animation frame, after the map's own fit to its final size
+            // (ui/map_view.py FitOnLoad, whose frame callback was registered first): the layer
+            // file, fetched early (static/cpts/prefetch.js), often arrived before it, and the
+            // ~1 200 paths were then drawn twice, once before and once after the fit
+            window.requestAnimationFrame(function () {
+                layer.addData(data);
+                layer.bringToBack();
+                document.body.setAttribute("data-communes-loaded", String(data.features.length));
+            });
         });
         return layer;
     })({{ this._parent.get_name() }}, {{ this.data }});
