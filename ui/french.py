@@ -71,8 +71,8 @@ export default function (component) {
   const ATTRS = ["aria-label", "title", "placeholder"];
   const limit = /^(?:Limit )?(\\d+(?:[.,]\\d+)?)\\s*([KMG]?B) per file(.*)$/;
   const units = { B: "o", KB: "Ko", MB: "Mo", GB: "Go" };
-  const size = /^(\d+(?:\.\d+)?)\s*([KMG]?B)$/, chip = /^(.+), (\d+(?:\.\d+)?)\s*([KMG]?B)$/;
-  const frSize = (n, u) => `${n.replace(".", ",")}\u00a0${units[u]}`;
+  const size = /^(\\d+(?:\\.\\d+)?)\\s*([KMG]?B)$/, chip = /^(.+), (\\d+(?:\\.\\d+)?)\\s*([KMG]?B)$/;
+  const frSize = (n, u) => `${n.replace(".", ",")}\\u00a0${units[u]}`;
   const fr = (s, attr) => {
     if (!s) return null;
     const t = s.trim();
