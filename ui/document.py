@@ -18,6 +18,7 @@ from geo.registry import Registry
 from geo.registry.documents import DocumentError, document_text
 from geo.registry.sources import document_label
 
+from .scope import PARAM, scope_params
 from .text import md
 
 SOURCES_URL = "Sources"   # url_path of app_pages/4_Sources.py (relative: works under a base URL path)
@@ -29,7 +30,10 @@ def document_href(source_id: str, citation: str | None = None) -> str:
     """Relative link to a document's page, every parameter URL-quoted (nothing of it can close the
     Markdown link or add a parameter)."""
     href = f"{SOURCES_URL}?document={quote(source_id, safe='')}"
-    return href + (f"&citation={quote(citation, safe='')}" if citation else "")
+    href += f"&citation={quote(citation, safe='')}" if citation else ""
+    # the link opens a new tab (a new session): it keeps the scope, or the France user lands in Bretagne
+    region = scope_params().get(PARAM)
+    return href + (f"&{PARAM}={quote(region, safe='')}" if region else "")
 
 
 def source_link(source_id: str | None, citation: str | None = None, label: str = "voir la source") -> str:

@@ -1,0 +1,56 @@
+"""« voir la source » opens the document in a new tab, a new session: the link carries the session's
+scope (``&region=france``), or a France user landed on a Bretagne page (its « registre partiel »
+line, its sidebar). Default scope: links unchanged."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import geo.paths
+from tests.region_support import multi_region_dir
+from ui.document import document_href
+
+ROOT = Path(__file__).resolve().parents[1]
+LINK = re.compile(r"\]\((Sources\?document=[^)]*)\)")
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    return multi_region_dir(tmp_path_factory.mktemp("multi") / "data")
+
+
+@pytest.fixture
+def data_dir(monkeypatch):
+    def use(path: Path) -> None:
+        monkeypatch.setattr(geo.paths, "DATA_DIR", path)
+        st.cache_resource.clear()
+    monkeypatch.delenv("CPTS_REGION", raising=False)
+    yield use
+    st.cache_resource.clear()
+
+
+def _links(scope: str | None) -> list[str]:
+    at = AppTest.from_file(str(ROOT / "app_pages" / "1_Fiches_CPTS.py"), default_timeout=300)
+    at.query_params["cpts"] = "pays-de-vitre"
+    if scope:
+        at.session_state["scope"] = scope
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return [h for m in at.markdown for h in LINK.findall(m.value)]
+
+
+def test_source_links_keep_the_france_scope(data_dir, multi):
+    data_dir(multi)
+    links = _links("france")
+    assert links and all(h.endswith("&region=france") for h in links), links[:3]
+
+
+def test_source_links_of_the_default_scope_are_unchanged(monkeypatch):
+    monkeypatch.delenv("CPTS_REGION", raising=False)
+    links = _links(None)
+    assert links and not any("region=" in h for h in links)
+    assert document_href("cp-vitre-2022-09-29", "a&b") == "Sources?document=cp-vitre-2022-09-29&citation=a%26b"
