@@ -134,21 +134,30 @@ center, zoom = scope_view(atlas.communes, scope, REGION, whole=here.code)
 st_folium(build_base_map(get_map_data(), get_layer_urls()), key="couv-carte", height=540,
           use_container_width=True, returned_objects=[], center=center, zoom=zoom)
 st.caption("En gris : aucune CPTS documentée dans les sources du registre (ce qui ne veut pas dire « sans CPTS »).")
-q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")
-found = filter_communes(outside, q)
-limit = coverage.OUTSIDE_SHOWN        # read at run time (tests lower it)
-st.caption(f"{plural(len(found), 'commune')} sur {fr_int(len(outside))} hors CPTS documentée "
-           f"({md(scope_names[scope])}), {plural(int(found['population'].fillna(0).sum()), 'habitant')} (INSEE, "
-           "populations légales 2023). :green-badge[calculé]"
-           + (f" Le tableau montre les {fr_int(limit)} plus peuplées : recherchez une commune ou choisissez un "
-              "territoire pour les autres ; la liste complète est sur la page Sources (Communes → CPTS, CSV)."
-              if len(found) > limit else ""))
-frame(
-    french_table(found.head(limit), {"population": FMT_INT}), height=420,
-    column_config={"code": Col.TextColumn("Code INSEE", width="small"), "nom": Col.TextColumn("Commune"),
-                   "departement": Col.TextColumn("Département"), "epci": Col.TextColumn("EPCI (DGCL 2026)"),
-                   "population": Col.NumberColumn("Population 2023")},
-)
+
+
+@st.fragment
+def outside_list(outside, label: str) -> None:
+    """The search and the table of the communes outside: a search reruns only them (a whole rerun of the
+    France page, its map and chart included, took 6-8 s in Chromium under load for one search)."""
+    q = st.text_input("Rechercher une commune hors CPTS documentée", key="couv_q", placeholder="Nom ou code INSEE")
+    found = filter_communes(outside, q)
+    limit = coverage.OUTSIDE_SHOWN        # read at run time (tests lower it)
+    st.caption(f"{plural(len(found), 'commune')} sur {fr_int(len(outside))} hors CPTS documentée "
+               f"({md(label)}), {plural(int(found['population'].fillna(0).sum()), 'habitant')} (INSEE, "
+               "populations légales 2023). :green-badge[calculé]"
+               + (f" Le tableau montre les {fr_int(limit)} plus peuplées : recherchez une commune ou choisissez un "
+                  "territoire pour les autres ; la liste complète est sur la page Sources (Communes → CPTS, CSV)."
+                  if len(found) > limit else ""))
+    frame(
+        french_table(found.head(limit), {"population": FMT_INT}), height=420,
+        column_config={"code": Col.TextColumn("Code INSEE", width="small"), "nom": Col.TextColumn("Commune"),
+                       "departement": Col.TextColumn("Département"), "epci": Col.TextColumn("EPCI (DGCL 2026)"),
+                       "population": Col.NumberColumn("Population 2023")},
+    )
+
+
+outside_list(outside, scope_names[scope])
 
 # --- signatures over time --------------------------------------------------------------------
 st.header("Signatures au fil du temps")
