@@ -49,7 +49,6 @@ from .legend import Legend, draw_legend, legend_size  # noqa: E402
 DPI = 100
 PX = DPI / 72            # pixels per point
 MIN_SIZE, MAX_SIZE = 400, 8000
-BRETON_DEPARTEMENTS = ("22", "29", "35", "56")
 TEXT_COLOR = "#1a1a1a"
 PARTIAL_COLOR = "#a50f15"
 LITERAL = {"parse_math": False, "usetex": False}
@@ -228,15 +227,31 @@ def _draw_commune_names(fig, ax, atlas, md: MapData, focus_codes: set[str], size
             placed.append(bb)
 
 
-def _draw_departement_names(ax, atlas, md: MapData, size: float, halo) -> None:
-    deps = atlas.communes[atlas.communes["departement"].isin(BRETON_DEPARTEMENTS)]
-    for _, grp in deps.groupby("departement"):
+def _draw_departement_names(fig, ax, atlas, md: MapData, size: float, halo) -> None:
+    """The names of the scope's own départements (geo/scope.py: Bretagne's four, every one for
+    France), most populous first; like commune names, a name whose padded box meets one already
+    placed, or leaves the map, is left out (a national map cannot hold 101 names at this size)."""
+    own = set(scope_of(atlas).departements)
+    deps = atlas.communes[atlas.communes["departement"].isin(own)]
+    renderer = fig.canvas.get_renderer()
+    axes_bb = ax.get_window_extent(renderer)
+    placed = []
+    groups = sorted(deps.groupby("departement"), key=lambda kv: (-float(kv[1]["population"].fillna(0).sum()), kv[0]))
+    for _, grp in groups:
         pts = [md.centroids[c] for c in grp["code"] if c in md.centroids]
-        if pts:
-            lat = float(np.median([p[0] for p in pts]))
-            lon = float(np.median([p[1] for p in pts]))
-            _text(ax, lon, lat, str(grp["departement_nom"].iloc[0]).upper(), fontsize=size, ha="center",
-                  va="center", color="#4d4d4d", style="italic", alpha=0.85, path_effects=halo, zorder=6)
+        if not pts:
+            continue
+        lat = float(np.median([p[0] for p in pts]))
+        lon = float(np.median([p[1] for p in pts]))
+        txt = _text(ax, lon, lat, str(grp["departement_nom"].iloc[0]).upper(), fontsize=size, ha="center",
+                    va="center", color="#4d4d4d", style="italic", alpha=0.85, path_effects=halo, zorder=6)
+        bb = txt.get_window_extent(renderer)
+        bb = bb.padded(bb.height / 3)
+        if any(bb.overlaps(o) for o in placed) or not axes_bb.contains(bb.x0, bb.y0) \
+                or not axes_bb.contains(bb.x1, bb.y1):
+            txt.remove()
+        else:
+            placed.append(bb)
 
 
 # --------------------------------------------------------------------------- the figure
@@ -321,7 +336,7 @@ def render_map_figure(atlas, *, indicator: str = "cpts", cpts_id: str | None = N
     if focus_codes and len(focus_codes) <= 90:
         _draw_commune_names(fig, ax, atlas, md, focus_codes, fs(7.5) * label_scale, halo)
     elif not focus_codes:
-        _draw_departement_names(ax, atlas, md, fs(11), halo)
+        _draw_departement_names(fig, ax, atlas, md, fs(11), halo)
     return fig
 
 

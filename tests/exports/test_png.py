@@ -95,3 +95,23 @@ def test_commune_names_of_the_fiche_map_never_overlap(atlas, md):
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
                 assert not a.overlaps(b), cpts_id
+
+
+def _names_drawn(fig) -> set[str]:
+    return {t.get_text() for t in fig.findobj(Text) if t.get_text()}
+
+
+def test_the_region_map_names_the_scopes_own_departements(atlas, md, tmp_path):
+    """The région map labels the scope's départements (geo/scope.py), never a Breton list written in
+    the code: a PACA map said « ILLE-ET-VILAINE »… over Brittany's CPTS and nothing of its own."""
+    from geo.atlas import Atlas
+    from geo.scope import get_scope
+    from tests.region_support import multi_region_dir
+
+    bzh = _names_drawn(render_map_figure(atlas, today=DAY, map_data=md))
+    assert {"CÔTES-D'ARMOR", "FINISTÈRE", "ILLE-ET-VILAINE", "MORBIHAN"} <= bzh
+
+    paca = Atlas.load(scope=get_scope("93", root=multi_region_dir(tmp_path / "data")))
+    names = _names_drawn(render_map_figure(paca, today=DAY))
+    assert "BOUCHES-DU-RHÔNE" in names
+    assert not names & {"CÔTES-D'ARMOR", "FINISTÈRE", "ILLE-ET-VILAINE", "MORBIHAN"}
