@@ -7,9 +7,12 @@ exports, the secrets file of the editor accounts and the map layers.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -58,3 +61,33 @@ def current_umask() -> int:
     except (OSError, ValueError):
         pass
     return 0o022
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike, timeout: float | None = None,
+                   busy: Callable[[], Exception] | None = None) -> Iterator[None]:
+    """An exclusive ``fcntl.flock`` on ``path`` (created 0644) for the ``with`` block, across processes.
+
+    ``timeout`` None waits as long as it takes; otherwise, once ``timeout`` seconds have passed,
+    raises ``busy()`` (the caller's own French message) or :class:`TimeoutError`. One place for the
+    registry's publication lock and the tiles' rebuild lock."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise (busy() if busy else TimeoutError(path)) from None
+                    time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from .atomic import write_bytes
+from .atomic import exclusive_lock, write_bytes
 from .tiles import MANIFEST, TilesError, TilesInfo, build_tiles_from, data_digest, read_manifest
 
 STATUS = "tiles-status.json"
@@ -77,19 +76,10 @@ def _write_status(scope, state: str, digest: str | None, error: str | None = Non
         write_bytes(scope.dir / STATUS, json.dumps(body, ensure_ascii=False, indent=1).encode(), 0o644)
 
 
-@contextlib.contextmanager
-def scope_lock(scope) -> Iterator[None]:
+def scope_lock(scope):
     """Exclusive lock of a scope's tiles (blocking): one rebuild at a time, whichever process."""
     scope.dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(scope.dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    return exclusive_lock(scope.dir / LOCK)
 
 
 def tile_scopes(root: Path | None = None) -> list:

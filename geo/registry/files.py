@@ -10,11 +10,9 @@ import fcntl
 import hashlib
 import os
 import shutil
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
+from ..atomic import exclusive_lock
 from .problems import PublishError
 
 LOCK_NAME = ".lock"
@@ -25,28 +23,11 @@ __all__ = ["LOCK_NAME", "STAGING_PREFIX", "PARTIAL_PREFIX", "registry_lock", "co
            "clean_stale_if_idle", "snapshot", "fingerprints", "swap_in", "restore", "write", "os_error_fr"]
 
 
-@contextmanager
-def registry_lock(root: Path, timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
-    """Exclusive lock on <root>/.lock (fcntl.flock): publications run one at a time."""
-    root = Path(root)
-    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PublishError("Une autre publication est en cours depuis plus d'une minute : réessayez.",
-                                       PublishError.BUSY) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def registry_lock(root: Path, timeout: float = _LOCK_TIMEOUT):
+    """Exclusive lock on <root>/.lock (geo.atomic.exclusive_lock): publications run one at a time;
+    after ``timeout`` seconds a French PublishError (BUSY)."""
+    return exclusive_lock(Path(root) / LOCK_NAME, timeout, busy=lambda: PublishError(
+        "Une autre publication est en cours depuis plus d'une minute : réessayez.", PublishError.BUSY))
 
 
 PARTIAL_PREFIX = ".partial-"  # a backup being written; renamed to registre-… once complete
