@@ -6,30 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import geo.paths
-from tests.region_support import multi_region_dir
+from tests.scope_fixtures import data_dir, multi  # noqa: F401 -- fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def multi(tmp_path_factory):
-    return multi_region_dir(tmp_path_factory.mktemp("multi") / "data")
-
-
-@pytest.fixture
-def data_dir(monkeypatch):
-    """Point geo.scope at a data directory (the registry stays the committed one)."""
-    def use(path: Path) -> None:
-        monkeypatch.setattr(geo.paths, "DATA_DIR", path)
-        st.cache_resource.clear()
-    monkeypatch.delenv("CPTS_REGION", raising=False)
-    yield use
-    st.cache_resource.clear()
 
 
 def _page(page: str, region: str | None = None, scope: str | None = None) -> AppTest:
