@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 import ui.auth
 from geo.auth import hash_password
 from geo.paths import REPO_ROOT
-from tests.import_support import registry_copy, snapshot
+from tests.import_support import snapshot
+from tests.importer_page_support import root  # noqa: F401 -- fixture: a registry copy the page publishes into
 
 PAGE = str(REPO_ROOT / "app_pages" / "5_Importer.py")
 PASSWORD = "mot-de-passe-de-jeanne"
@@ -40,14 +41,6 @@ def clock(monkeypatch):
     ui.auth._throttle.clear()
     yield c
     ui.auth._throttle.clear()
-
-
-@pytest.fixture
-def root(tmp_path, monkeypatch):
-    root = registry_copy(tmp_path)
-    monkeypatch.setenv("CPTS_REGISTRY_DIR", str(root))
-    monkeypatch.setenv("CPTS_BACKUP_DIR", str(tmp_path / "backups"))
-    return root
 
 
 def page(**secrets) -> AppTest:
